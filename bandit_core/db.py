@@ -1,0 +1,79 @@
+"""Connections to the SmartArm warehouse and the SQL files the pipeline runs.
+
+SQL lives in ``sql/queries/<name>.sql`` with ``%(name)s`` binds; this module loads and runs
+it. Every connection works in UTC so that dates and windows mean the same on every server.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from bandit_core.errors import WarehouseUnavailable
+
+__all__ = ["SQL_DIR", "connect", "execute", "fetch_all", "fetch_one", "query_text"]
+
+SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
+
+
+def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection[Any]:
+    """Open a connection to ``url`` (a libpq URL or key=value string), in UTC.
+
+    Raises:
+        WarehouseUnavailable: the server could not be reached.
+    """
+    try:
+        conn = psycopg.connect(url, autocommit=autocommit)
+    except psycopg.OperationalError as exc:
+        raise WarehouseUnavailable(f"cannot connect to the SmartArm database: {exc}") from exc
+    prepare(conn)
+    return conn
+
+
+def prepare(conn: psycopg.Connection[Any]) -> None:
+    """Put a connection made elsewhere (e.g. by an Airflow hook) into SmartArm's session settings."""
+    was_idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    conn.execute("set time zone 'UTC'")
+    if was_idle and not conn.autocommit:
+        conn.commit()
+
+
+@functools.cache
+def query_text(name: str) -> str:
+    """The text of ``sql/queries/<name>.sql``."""
+    path = SQL_DIR / "queries" / f"{name}.sql"
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no query file {path}: expected one .sql file per query") from None
+
+
+def execute(
+    conn: psycopg.Connection[Any], name: str, params: Mapping[str, Any] | None = None
+) -> int:
+    """Run the query file ``name`` with ``params``; return the affected row count."""
+    with conn.cursor() as cur:
+        cur.execute(query_text(name), params)
+        return cur.rowcount
+
+
+def fetch_all(
+    conn: psycopg.Connection[Any], name: str, params: Mapping[str, Any] | None = None
+) -> list[tuple[Any, ...]]:
+    """Run the query file ``name`` and return all rows."""
+    with conn.cursor() as cur:
+        cur.execute(query_text(name), params)
+        return cur.fetchall()
+
+
+def fetch_one(
+    conn: psycopg.Connection[Any], name: str, params: Mapping[str, Any] | None = None
+) -> Sequence[Any] | None:
+    """Run the query file ``name`` and return its first row, or None."""
+    with conn.cursor() as cur:
+        cur.execute(query_text(name), params)
+        return cur.fetchone()
