@@ -10,6 +10,12 @@ Both faces work on the same sufficient statistics of the rewards observed so far
   ``policy.choose(state, rng)`` picks one arm and ``policy.observe(state, arm, reward, rng)``
   feeds one reward in [0, 1].
 
+The online face has a vectorised form over ``rows`` independent bandits, used by the fast
+simulation engines: ``start_many``, ``choose_many``, ``observe_many`` and ``allocate_many``
+(the counts of a run of decisions taken while no feedback arrives). The scalar methods are that
+same code on a one-row state, so the per-event simulation, the engines and the nightly
+allocation all run one implementation of each policy.
+
 A policy never holds data and never draws from a global RNG: randomness comes from the
 ``numpy.random.Generator`` passed in, whose seed the caller records.
 """
@@ -23,9 +29,12 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["ArmStats", "OnlineState", "Policy", "FloatArray"]
+__all__ = ["ArmStats", "FloatArray", "IntArray", "OnlineState", "Policy"]
 
 FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.intp]
+
+_ROW0: IntArray = np.zeros(1, dtype=np.intp)
 
 
 def _frozen(values: Any) -> FloatArray:
@@ -68,21 +77,57 @@ class ArmStats:
         """No observations yet for ``k`` arms."""
         return cls(np.zeros(k), np.zeros(k), np.zeros(k))
 
+    @classmethod
+    def trusted(
+        cls, pulls: FloatArray, reward_sum: FloatArray, reward_sq_sum: FloatArray
+    ) -> ArmStats:
+        """Wrap arrays the caller guarantees valid, without copying or checking.
+
+        The simulation engines build a snapshot per decision; validating each one would cost
+        more than the policy's own work. The arrays must not be modified while in use.
+        """
+        stats = object.__new__(cls)
+        object.__setattr__(stats, "pulls", pulls)
+        object.__setattr__(stats, "reward_sum", reward_sum)
+        object.__setattr__(stats, "reward_sq_sum", reward_sq_sum)
+        return stats
+
     @property
     def n_arms(self) -> int:
         return int(self.pulls.shape[-1])
 
+    def total_pulls(self) -> FloatArray:
+        """Observed rewards over all arms, shape (...)."""
+        return np.asarray(np.sum(self.pulls, axis=-1), dtype=np.float64)
+
     def means(self) -> FloatArray:
         """Empirical mean reward per arm (0 where an arm has no observation)."""
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(self.pulls > 0, self.reward_sum / np.maximum(self.pulls, 1e-300), 0.0)
+        return np.asarray(
+            np.divide(
+                self.reward_sum,
+                self.pulls,
+                out=np.zeros(self.pulls.shape),
+                where=self.pulls > 0,
+            ),
+            dtype=np.float64,
+        )
+
+    def variances(self) -> FloatArray:
+        """Unbiased sample variance per arm (0 with fewer than two observations)."""
+        n = self.pulls
+        centred = self.reward_sq_sum - np.divide(
+            self.reward_sum**2, n, out=np.zeros(n.shape), where=n > 0
+        )
+        var = np.divide(centred, n - 1.0, out=np.zeros(n.shape), where=n > 1)
+        return np.asarray(np.maximum(var, 0.0), dtype=np.float64)
 
 
 @dataclass(slots=True)
 class OnlineState:
-    """Mutable per-run state of the online face: the running statistics of ``K`` arms.
+    """Mutable running statistics of ``rows`` independent bandits with ``K`` arms each.
 
-    Policies that need more (histories, queues) subclass it.
+    The arrays have shape ``(rows, K)``; the scalar online face uses one row. Policies that
+    need more (pending lists, histories, queues) keep it in ``extra``.
     """
 
     pulls: FloatArray
@@ -91,16 +136,52 @@ class OnlineState:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def empty(cls, k: int) -> OnlineState:
-        return cls(np.zeros(k), np.zeros(k), np.zeros(k))
+    def empty(cls, k: int, rows: int = 1) -> OnlineState:
+        shape = (rows, k)
+        return cls(np.zeros(shape), np.zeros(shape), np.zeros(shape))
+
+    @property
+    def rows(self) -> int:
+        return int(self.pulls.shape[0])
+
+    @property
+    def n_arms(self) -> int:
+        return int(self.pulls.shape[1])
 
     def record(self, arm: int, reward: float) -> None:
-        self.pulls[arm] += 1.0
-        self.reward_sum[arm] += reward
-        self.reward_sq_sum[arm] += reward * reward
+        """Add one reward to the single bandit of a one-row state."""
+        self.pulls[0, arm] += 1.0
+        self.reward_sum[0, arm] += reward
+        self.reward_sq_sum[0, arm] += reward * reward
 
-    def snapshot(self) -> ArmStats:
-        return ArmStats(self.pulls, self.reward_sum, self.reward_sq_sum)
+    def record_many(self, rows: IntArray, arms: IntArray, rewards: FloatArray) -> None:
+        """Add rewards; a row may appear several times (unbuffered addition)."""
+        np.add.at(self.pulls, (rows, arms), 1.0)
+        np.add.at(self.reward_sum, (rows, arms), rewards)
+        np.add.at(self.reward_sq_sum, (rows, arms), rewards * rewards)
+
+    def add_counts(
+        self, rows: IntArray, pulls: FloatArray, sums: FloatArray, squares: FloatArray
+    ) -> None:
+        """Add per-arm totals of many rewards at once, arrays of shape (len(rows), K)."""
+        self.pulls[rows] += pulls
+        self.reward_sum[rows] += sums
+        self.reward_sq_sum[rows] += squares
+
+    def snapshot(self, rows: IntArray | None = None) -> ArmStats:
+        """The statistics of ``rows`` (all rows by default) as frozen ``ArmStats`` (a copy)."""
+        if rows is None:
+            return ArmStats.trusted(
+                self.pulls.copy(), self.reward_sum.copy(), self.reward_sq_sum.copy()
+            )
+        return ArmStats.trusted(self.pulls[rows], self.reward_sum[rows], self.reward_sq_sum[rows])
+
+
+def check_rewards(rewards: FloatArray) -> None:
+    """Raise ValueError unless every reward is in [0, 1]."""
+    if rewards.size and not (np.min(rewards) >= 0.0 and np.max(rewards) <= 1.0):
+        bad = rewards[(rewards < 0.0) | (rewards > 1.0) | np.isnan(rewards)][0]
+        raise ValueError(f"expected rewards in [0, 1], found {bad!r}")
 
 
 class Policy(ABC):
@@ -108,6 +189,11 @@ class Policy(ABC):
 
     #: the name a campaign config uses for this policy (e.g. ``thompson_sampling``)
     name: ClassVar[str]
+    #: whether ``observe_many`` depends on the order of rewards within a row (then callers pass
+    #: each row at most once per call, in delivery order)
+    order_sensitive: ClassVar[bool] = False
+
+    # -- batch face -------------------------------------------------------------------------
 
     @abstractmethod
     def batch_probabilities(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
@@ -116,24 +202,96 @@ class Policy(ABC):
         Returns an array of ``stats``' shape whose last axis sums to 1.
         """
 
-    def start(self, k: int) -> OnlineState:
-        """A fresh online state for ``k`` arms."""
-        return OnlineState.empty(k)
+    # -- online face, vectorised over independent bandits -----------------------------------
+
+    def start_many(self, rows: int, k: int) -> OnlineState:
+        """A fresh online state for ``rows`` bandits of ``k`` arms."""
+        if k < 1 or rows < 1:
+            raise ValueError(f"expected at least one arm and one row, found k={k}, rows={rows}")
+        return OnlineState.empty(k, rows)
 
     @abstractmethod
+    def choose_many(self, state: OnlineState, rows: IntArray, rng: np.random.Generator) -> IntArray:
+        """Pick one arm for each of ``rows`` (distinct row indices)."""
+
+    def observe_many(
+        self,
+        state: OnlineState,
+        rows: IntArray,
+        arms: IntArray,
+        rewards: FloatArray,
+        rng: np.random.Generator,
+    ) -> None:
+        """Feed rewards in [0, 1], in delivery order.
+
+        Unless the policy is ``order_sensitive`` a row may appear several times.
+        """
+        check_rewards(rewards)
+        state.record_many(rows, arms, rewards)
+
+    def allocate_many(
+        self,
+        state: OnlineState,
+        rows: IntArray,
+        decisions: IntArray,
+        rng: np.random.Generator,
+    ) -> IntArray:
+        """Arm counts of consecutive decisions taken while no feedback arrives.
+
+        Args:
+            rows: the bandits, shape (R,).
+            decisions: decisions per row and segment, shape (R, S); the segments follow
+                each other (the engines cut a day at the points where they record regret).
+
+        Returns:
+            counts of shape (R, S, K).
+
+        The default holds for every policy whose state changes only when feedback arrives
+        and whose choices are random only through fresh draws: its decisions between two
+        updates are independent and identically distributed given the state, so a segment's
+        counts are multinomial with ``batch_probabilities``. Stateful policies override it.
+        """
+        probs = self.batch_probabilities(state.snapshot(rows), rng)
+        return multinomial_segments(decisions, probs, rng)
+
+    # -- online face, one bandit ------------------------------------------------------------
+
+    def start(self, k: int) -> OnlineState:
+        """A fresh online state for one bandit of ``k`` arms."""
+        return self.start_many(1, k)
+
     def choose(self, state: OnlineState, rng: np.random.Generator) -> int:
         """Pick the arm for one decision."""
+        return int(self.choose_many(state, _ROW0, rng)[0])
 
     def observe(
         self, state: OnlineState, arm: int, reward: float, rng: np.random.Generator
     ) -> None:
         """Feed one reward in [0, 1] for ``arm``."""
-        if not 0.0 <= reward <= 1.0:
-            raise ValueError(f"expected a reward in [0, 1], found {reward!r}")
-        state.record(arm, reward)
+        self.observe_many(
+            state, _ROW0, np.array([arm], dtype=np.intp), np.array([reward], dtype=np.float64), rng
+        )
+
+    # -- description ------------------------------------------------------------------------
+
+    @property
+    def config_name(self) -> str:
+        """The name that rebuilds this policy with ``make_policy`` (``bb_`` prefix for BB)."""
+        return self.name
 
     def params(self) -> dict[str, Any]:
         """The policy's parameters as JSON-compatible values (stored with every allocation)."""
         from dataclasses import asdict, is_dataclass
 
         return asdict(self) if is_dataclass(self) else {}
+
+
+def multinomial_segments(
+    decisions: IntArray, probs: FloatArray, rng: np.random.Generator
+) -> IntArray:
+    """Multinomial counts for every (row, segment): ``decisions`` (R, S), ``probs`` (R, K)."""
+    r, s = decisions.shape
+    p = np.clip(probs, 0.0, None)
+    p = p / np.sum(p, axis=1, keepdims=True)
+    counts = rng.multinomial(decisions, np.broadcast_to(p[:, None, :], (r, s, p.shape[1])))
+    return np.asarray(counts, dtype=np.intp)

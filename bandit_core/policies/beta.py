@@ -1,12 +1,21 @@
 """Exact quantities of independent Beta posteriors, without Monte Carlo.
 
 For arms with posteriors ``Beta(a_i, b_i)`` the probability that arm ``i`` has the largest mean
-is ``P_i = ∫ f_i(x) Π_{j≠i} F_j(x) dx``. It is computed on a grid that merges every arm's own
-quantiles, so each posterior's mass is resolved however narrow it is: over each grid interval
-the mass of ``f_i`` is exact (a difference of CDFs) and the product of the other CDFs is taken
-as the mean of its endpoint values. ``Σ_i P_i = 1`` holds exactly in the limit and the result
-is renormalised. The same grid gives ``E[max_j θ_j] = ∫ (1 − Π_j F_j(x)) dx``, hence the
-posterior-expected regret of each arm, ``E[max_j θ_j] − E[θ_i]``.
+is ``P_i = ∫ f_i(x) Π_{j≠i} F_j(x) dx``, and ``E[max_j θ_j] = ∫ (1 − Π_j F_j(x)) dx``.
+
+Both integrals run over a grid that merges a few points of every arm (placed with the
+logit-normal approximation of each posterior: ``logit θ`` has mean ``ψ(a) − ψ(b)`` and variance
+``ψ'(a) + ψ'(b)``), so each posterior is resolved however narrow it is. Inside each grid interval
+the densities are evaluated at Gauss-Legendre nodes and the CDFs at those nodes come from the
+same node values by spectral (collocation) integration, anchored on exact ``betainc`` values.
+That avoids evaluating the incomplete Beta function ``K x grid`` times (see ``quadrature``):
+1000 bandits of 10 arms take about 0.1 s, and against adaptive quadrature the largest error over
+a few hundred random problems (0 to 10^6 pulls, 2 to 11 arms) is about 1.5e-6 (5e-6 with priors
+below 1, whose densities are singular at 0 or 1 and are anchored on exact CDFs instead).
+
+The integration starts at ``M``, the largest of the arms' lower bounds (8 logit-normal standard
+deviations below the centre): below it the maximum has (numerically) no mass, and an arm with
+``P(θ_j > M) < 1e-13`` cannot be best and gets probability 0 without further work.
 
 Every function takes arrays of shape ``(..., K)`` and treats the leading axes as independent
 bandits (segments, simulation repetitions).
@@ -18,42 +27,95 @@ import numpy as np
 from scipy import special
 
 from bandit_core.policies.base import FloatArray
+from bandit_core.policies.quadrature import GridIntegral, interval_nodes
 
 __all__ = ["expected_max", "probability_best"]
 
-# quantile levels per arm: Gauss-Legendre nodes on (0, 1) are dense near both tails
-_LEVELS = 32
-
-
-def _levels(n: int) -> FloatArray:
-    nodes, _ = np.polynomial.legendre.leggauss(n)
-    return np.asarray((nodes + 1.0) / 2.0, dtype=np.float64)
-
-
-_U = _levels(_LEVELS)
-
-
-def _grid(alpha: FloatArray, beta: FloatArray) -> FloatArray:
-    """Sorted grid over [0, 1] holding every arm's quantiles, shape (..., K * L + 2)."""
-    quantiles = special.betaincinv(alpha[..., :, None], beta[..., :, None], _U)
-    flat = quantiles.reshape(*alpha.shape[:-1], -1)
-    ends = np.broadcast_to(np.array([0.0, 1.0]), (*alpha.shape[:-1], 2))
-    return np.sort(np.concatenate([flat, ends], axis=-1), axis=-1)
-
-
-def _cdfs(alpha: FloatArray, beta: FloatArray, grid: FloatArray) -> FloatArray:
-    """F_i at each grid point, shape (..., K, N)."""
-    return np.asarray(special.betainc(alpha[..., :, None], beta[..., :, None], grid[..., None, :]))
+_REACH = 8.0  # logit-normal standard deviations below an arm's centre where its mass ends
+_POINTS = np.linspace(-6.0, 6.0, 9)  # grid points per arm, in logit-normal standard units
+_IRRELEVANT = 1e-13  # P(θ_j > M) below which arm j cannot be best
+_CHUNK = 256  # bandits per block: bounds memory at (256, K, 9K, 4) doubles
 
 
 def _check(alpha: FloatArray, beta: FloatArray) -> tuple[FloatArray, FloatArray]:
     a = np.asarray(alpha, dtype=np.float64)
     b = np.asarray(beta, dtype=np.float64)
     if a.shape != b.shape or a.ndim == 0:
-        raise ValueError(f"alpha and beta must have one shape (..., K), found {a.shape} and {b.shape}")
+        raise ValueError(
+            f"alpha and beta must have one shape (..., K), found {a.shape} and {b.shape}"
+        )
     if not (np.all(a > 0) and np.all(b > 0) and np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
         raise ValueError("Beta parameters must be finite and positive")
     return a, b
+
+
+def _logit_normal(a: FloatArray, b: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Mean and standard deviation of ``logit θ`` for ``θ ~ Beta(a, b)`` (exact moments)."""
+    return (
+        np.asarray(special.digamma(a) - special.digamma(b), dtype=np.float64),
+        np.asarray(np.sqrt(special.polygamma(1, a) + special.polygamma(1, b)), dtype=np.float64),
+    )
+
+
+def _integral(
+    a: FloatArray, b: FloatArray, start: FloatArray, cdf_start: FloatArray
+) -> GridIntegral:
+    """The collocation of ``n`` bandits' relevant arms on their merged grid above ``start``."""
+    n = a.shape[0]
+    centre, spread = _logit_normal(a, b)
+    points = special.expit(centre[:, :, None] + spread[:, :, None] * _POINTS).reshape(n, -1)
+    grid = np.sort(
+        np.concatenate(
+            [np.maximum(points, start[:, None]), start[:, None], np.ones((n, 1))], axis=1
+        ),
+        axis=1,
+    )
+    # points clipped to the start collapse onto it: drop the copies beyond the widest bandit
+    width = int(np.max(np.sum(grid > start[:, None], axis=1))) + 1
+    grid = grid[:, -width:]
+    grid[:, 0] = np.minimum(grid[:, 0], start)
+    x, _ = interval_nodes(grid)  # strictly inside (0, 1)
+    with np.errstate(over="ignore", under="ignore"):
+        density = np.exp(
+            (a[:, :, None, None] - 1.0) * np.log(x)[:, None]
+            + (b[:, :, None, None] - 1.0) * np.log1p(-x)[:, None]
+            - special.betaln(a, b)[:, :, None, None]
+        )
+    if np.all(a >= 1.0) and np.all(b >= 1.0):
+        return GridIntegral(grid, density, cdf_start=cdf_start)
+    # densities singular at 0 or 1 defeat the nodes near the ends: anchor on exact CDFs
+    exact = special.betainc(a[:, :, None], b[:, :, None], grid[:, None, :])
+    return GridIntegral(grid, density, cdf_grid=exact)
+
+
+def _blocks(
+    a: FloatArray, b: FloatArray
+) -> list[tuple[np.ndarray, np.ndarray, GridIntegral | None]]:
+    """Split flattened bandits into blocks with the same number of relevant arms.
+
+    Returns (bandit indices, relevant arm columns, integral or None for a single arm).
+    """
+    centre, spread = _logit_normal(a, b)
+    start = np.max(special.expit(centre - _REACH * spread), axis=1)
+    cdf_start = special.betainc(a, b, start[:, None])
+    relevant = cdf_start < 1.0 - _IRRELEVANT
+    # the arm that sets the start is always relevant, whatever the rounding
+    relevant[np.arange(len(a)), np.argmin(cdf_start, axis=1)] = True
+    count = relevant.sum(axis=1)
+    out: list[tuple[np.ndarray, np.ndarray, GridIntegral | None]] = []
+    for kr in np.unique(count):
+        rows_all = np.flatnonzero(count == kr)
+        for lo in range(0, len(rows_all), _CHUNK):
+            rows = rows_all[lo : lo + _CHUNK]
+            cols = np.argsort(~relevant[rows], axis=1, kind="stable")[:, :kr]
+            if kr == 1:
+                out.append((rows, cols, None))
+                continue
+            sub_a, sub_b, sub_cdf = (
+                np.take_along_axis(x[rows], cols, axis=1) for x in (a, b, cdf_start)
+            )
+            out.append((rows, cols, _integral(sub_a, sub_b, start[rows], sub_cdf)))
+    return out
 
 
 def probability_best(alpha: FloatArray, beta: FloatArray) -> FloatArray:
@@ -68,30 +130,28 @@ def probability_best(alpha: FloatArray, beta: FloatArray) -> FloatArray:
     k = a.shape[-1]
     if k == 1:
         return np.ones_like(a)
-    grid = _grid(a, b)
-    cdf = _cdfs(a, b, grid)  # (..., K, N)
-    # product of the other arms' CDFs, via prefix and suffix products (no division by zero)
-    ones = np.ones_like(cdf[..., :1, :])
-    prefix = np.cumprod(np.concatenate([ones, cdf[..., :-1, :]], axis=-2), axis=-2)
-    suffix = np.flip(
-        np.cumprod(np.concatenate([ones, np.flip(cdf, axis=-2)[..., :-1, :]], axis=-2), axis=-2),
-        axis=-2,
-    )
-    others = prefix * suffix  # (..., K, N)
-    mass = np.diff(cdf, axis=-1)  # exact mass of f_i on each interval
-    level = 0.5 * (others[..., 1:] + others[..., :-1])
-    p = np.sum(mass * level, axis=-1)
-    p = np.clip(p, 0.0, None)
-    return np.asarray(p / np.sum(p, axis=-1, keepdims=True), dtype=np.float64)
+    flat_a, flat_b = a.reshape(-1, k), b.reshape(-1, k)
+    p = np.zeros_like(flat_a)
+    for rows, cols, block in _blocks(flat_a, flat_b):
+        values = np.ones(cols.shape) if block is None else block.probability_best()
+        rows_p = np.zeros((len(rows), k))
+        np.put_along_axis(rows_p, cols, values, axis=1)
+        p[rows] = rows_p
+    return np.asarray((p / np.sum(p, axis=1, keepdims=True)).reshape(a.shape), dtype=np.float64)
 
 
 def expected_max(alpha: FloatArray, beta: FloatArray) -> FloatArray:
     """E[max_i θ_i] for independent ``θ_i ~ Beta(alpha_i, beta_i)``, shape (...)."""
     a, b = _check(alpha, beta)
-    grid = _grid(a, b)
-    joint = np.prod(_cdfs(a, b, grid), axis=-2)  # P(max <= x)
-    survival = 1.0 - joint
-    return np.asarray(
-        np.sum(0.5 * (survival[..., 1:] + survival[..., :-1]) * np.diff(grid, axis=-1), axis=-1),
-        dtype=np.float64,
-    )
+    k = a.shape[-1]
+    flat_a, flat_b = a.reshape(-1, k), b.reshape(-1, k)
+    out = np.zeros(len(flat_a))
+    for rows, cols, block in _blocks(flat_a, flat_b):
+        if block is None:
+            # one arm decides: E[max] is (numerically) its mean
+            ra = np.take_along_axis(flat_a[rows], cols, axis=1)[:, 0]
+            rb = np.take_along_axis(flat_b[rows], cols, axis=1)[:, 0]
+            out[rows] = ra / (ra + rb)
+        else:
+            out[rows] = block.expected_max()
+    return np.asarray(out.reshape(a.shape[:-1]), dtype=np.float64)

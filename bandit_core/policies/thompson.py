@@ -4,11 +4,13 @@ Arm ``i``'s posterior is ``Beta(prior_alpha + S_i, prior_beta + N_i − S_i)`` w
 its number of observed rewards and ``S_i`` their sum. Rewards in [0, 1] enter either as
 fractional counts (``reward_mode="fractional"``, what the paper's "PR2 (TS)" does) or through
 the binarisation trick (``reward_mode="binarize"``: a reward ``r`` counts as a success with
-probability ``r``); for 0/1 rewards the two coincide.
+probability ``r``, Agrawal & Goyal's Algorithm 2); for 0/1 rewards the two coincide.
 
-Batch face: with the posterior frozen, one Thompson draw picks arm ``i`` with probability
-``P(θ_i is the largest)``, which ``beta.probability_best`` computes exactly. That is randomized
-probability matching, the nightly allocation.
+Online face: one draw per arm, play the largest. Batch face: with the posterior frozen, one
+Thompson draw picks arm ``i`` with probability ``P(θ_i is the largest)``, which
+``beta.probability_best`` computes exactly. That is randomized probability matching, the
+nightly allocation. The batch face reads ``ArmStats`` as they are: with ``binarize`` it is
+the caller that binarises rewards when it aggregates them (the online face does it itself).
 """
 
 from __future__ import annotations
@@ -18,14 +20,21 @@ from typing import ClassVar, Literal
 
 import numpy as np
 
-from bandit_core.policies.base import ArmStats, FloatArray, OnlineState, Policy
+from bandit_core.policies.base import (
+    ArmStats,
+    FloatArray,
+    IntArray,
+    OnlineState,
+    check_rewards,
+)
 from bandit_core.policies.beta import probability_best
+from bandit_core.policies.index import IndexPolicy
 
 __all__ = ["ThompsonSampling"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ThompsonSampling(Policy):
+class ThompsonSampling(IndexPolicy):
     """Beta-Bernoulli Thompson sampling.
 
     Args:
@@ -42,6 +51,7 @@ class ThompsonSampling(Policy):
     """
 
     name: ClassVar[str] = "thompson_sampling"
+    random_indices: ClassVar[bool] = True
 
     prior_alpha: float = 1.0
     prior_beta: float = 1.0
@@ -61,22 +71,26 @@ class ThompsonSampling(Policy):
         """The Beta parameters ``(alpha, beta)`` of every arm."""
         alpha = self.prior_alpha + stats.reward_sum
         beta = self.prior_beta + stats.pulls - stats.reward_sum
+        # rounding in long sums of fractional rewards can push pulls − sum a hair below 0
         return alpha, np.maximum(beta, self.prior_beta)
+
+    def indices(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
+        alpha, beta = self.posterior(stats)
+        return np.asarray(rng.beta(alpha, beta), dtype=np.float64)
 
     def batch_probabilities(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
         alpha, beta = self.posterior(stats)
         return probability_best(alpha, beta)
 
-    def choose(self, state: OnlineState, rng: np.random.Generator) -> int:
-        alpha = self.prior_alpha + state.reward_sum
-        beta = self.prior_beta + state.pulls - state.reward_sum
-        return int(np.argmax(rng.beta(alpha, np.maximum(beta, self.prior_beta))))
-
-    def observe(
-        self, state: OnlineState, arm: int, reward: float, rng: np.random.Generator
+    def observe_many(
+        self,
+        state: OnlineState,
+        rows: IntArray,
+        arms: IntArray,
+        rewards: FloatArray,
+        rng: np.random.Generator,
     ) -> None:
-        if not 0.0 <= reward <= 1.0:
-            raise ValueError(f"expected a reward in [0, 1], found {reward!r}")
-        if self.reward_mode == "binarize" and 0.0 < reward < 1.0:
-            reward = float(rng.random() < reward)
-        state.record(arm, reward)
+        check_rewards(rewards)
+        if self.reward_mode == "binarize":
+            rewards = (rng.random(rewards.shape) < rewards).astype(np.float64)
+        state.record_many(rows, arms, rewards)

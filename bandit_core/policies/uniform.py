@@ -7,19 +7,24 @@ from typing import ClassVar
 
 import numpy as np
 
-from bandit_core.policies.base import ArmStats, FloatArray, OnlineState, Policy
+from bandit_core.policies.base import ArmStats, FloatArray
+from bandit_core.policies.index import IndexPolicy
 
 __all__ = ["Uniform"]
 
 
 @dataclass(frozen=True, slots=True)
-class Uniform(Policy):
-    """Every arm with probability 1/K, whatever has been observed."""
+class Uniform(IndexPolicy):
+    """Every arm with probability 1/K, whatever has been observed.
+
+    All indices are equal, so every decision is a uniform tie-break; the batch face is exactly
+    1/K per arm.
+    """
 
     name: ClassVar[str] = "uniform"
 
+    def indices(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
+        return np.zeros(stats.pulls.shape)
+
     def batch_probabilities(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
         return np.full(stats.pulls.shape, 1.0 / stats.n_arms)
-
-    def choose(self, state: OnlineState, rng: np.random.Generator) -> int:
-        return int(rng.integers(state.pulls.shape[-1]))

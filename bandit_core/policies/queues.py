@@ -1,0 +1,66 @@
+"""First-in first-out reward queues, one per (bandit, arm), for the blackbox wrapper.
+
+Each bandit (row) appends its rewards to one log; a per-item link chains the items of the same
+arm in arrival order, and ``head``/``tail`` point at each arm's first and last item. Pushing and
+popping are vectorised over rows (each row at most once per call). The log grows by doubling and
+keeps consumed items (they are few bytes, and a run never pushes more than its decisions).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bandit_core.policies.base import FloatArray, IntArray
+
+__all__ = ["RewardQueues"]
+
+
+class RewardQueues:
+    """FIFO queues of rewards for ``rows`` bandits with ``k`` arms each."""
+
+    def __init__(self, rows: int, k: int, capacity: int = 64) -> None:
+        self.values = np.zeros((rows, capacity))
+        self.link = np.full((rows, capacity), -1, dtype=np.int64)
+        self.head = np.full((rows, k), -1, dtype=np.int64)
+        self.tail = np.full((rows, k), -1, dtype=np.int64)
+        self.length = np.zeros((rows, k), dtype=np.int64)
+        self.used = np.zeros(rows, dtype=np.int64)
+
+    def _grow(self, needed: int) -> None:
+        capacity = self.values.shape[1]
+        while capacity < needed:
+            capacity *= 2
+        extra = capacity - self.values.shape[1]
+        rows = self.values.shape[0]
+        self.values = np.concatenate([self.values, np.zeros((rows, extra))], axis=1)
+        self.link = np.concatenate([self.link, np.full((rows, extra), -1, dtype=np.int64)], axis=1)
+
+    def push(self, rows: IntArray, arms: IntArray, values: FloatArray) -> None:
+        """Append one reward to the queue of (row, arm) for each given row (distinct rows)."""
+        if rows.size == 0:
+            return
+        slot = self.used[rows]
+        if int(np.max(slot)) >= self.values.shape[1]:
+            self._grow(int(np.max(slot)) + 1)
+        self.values[rows, slot] = values
+        self.link[rows, slot] = -1
+        last = self.tail[rows, arms]
+        chained = last >= 0
+        self.link[rows[chained], last[chained]] = slot[chained]
+        self.head[rows[~chained], arms[~chained]] = slot[~chained]
+        self.tail[rows, arms] = slot
+        self.length[rows, arms] += 1
+        self.used[rows] += 1
+
+    def pop(self, rows: IntArray, arms: IntArray) -> FloatArray:
+        """Remove and return the oldest reward of (row, arm); every queue must be non-empty."""
+        first = self.head[rows, arms]
+        if np.any(first < 0):
+            raise ValueError("pop from an empty reward queue")
+        values = self.values[rows, first]
+        following = self.link[rows, first]
+        self.head[rows, arms] = following
+        emptied = following < 0
+        self.tail[rows[emptied], arms[emptied]] = -1
+        self.length[rows, arms] -= 1
+        return np.asarray(values, dtype=np.float64)
