@@ -11,6 +11,7 @@ import argparse
 import datetime as dt
 import logging
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 
 __all__ = ["main"]
@@ -162,6 +163,8 @@ def _demo(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     from bandit_core.errors import SmartArmError
 
+    # pgserver asks platformdirs for a runtime dir, which warns where XDG_RUNTIME_DIR is unset
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

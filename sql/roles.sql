@@ -20,5 +20,7 @@ begin
         and not pg_has_role(current_user, 'smartarm_owner', 'member') then
         execute format('grant smartarm_owner to %I', current_user);
     end if;
+    -- the owner creates SmartArm's schemas in this database
+    execute format('grant create on database %I to smartarm_owner', current_database());
 end
 $$;

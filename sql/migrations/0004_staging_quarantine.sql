@@ -16,6 +16,9 @@ create table staging.events (
     event_ts_parsed timestamptz,
     value_parsed double precision,
     parse_error text,
+    raw_line text,
+    -- the validation rules the row breaks, set by the validate step (empty: it loads)
+    rules text[],
     primary key (window_date, source_file, line_no)
 );
 
@@ -33,5 +36,20 @@ create table quarantine.events (
     event_ts text,
     value text,
     parse_error text,
+    raw_line text,
     primary key (window_date, source_file, line_no)
+);
+
+-- send lists being built by the assign step; publish swaps them into core.sends atomically
+create table staging.sends (
+    send_id text not null,
+    send_date date not null,
+    campaign_id text not null,
+    user_id text not null,
+    template_id text not null,
+    segment text not null,
+    propensity double precision not null,
+    is_holdout boolean not null,
+    model_version text not null,
+    primary key (campaign_id, send_date, user_id)
 );

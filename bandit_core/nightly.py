@@ -1,0 +1,151 @@
+"""The nightly run's steps, each recorded in ``audit.runs`` and idempotent for its window.
+
+``dags/smartarm_nightly.py`` wires these functions into Airflow tasks; anything else (a test,
+another orchestrator) can call them in the same order::
+
+    extract -> validate -> update_posteriors -> allocate -> assign -> publish -> announce -> report
+
+Each returns a small JSON-compatible summary (what an Airflow task pushes to XCom).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from bandit_core import audit, db
+from bandit_core.allocation import allocate_campaign
+from bandit_core.assignment import assign_campaign
+from bandit_core.audit import RunInfo
+from bandit_core.campaigns import active_campaigns, load_stored
+from bandit_core.extract import extract_events
+from bandit_core.posterior import update_arm_state
+from bandit_core.publish import publish_campaign
+from bandit_core.quality import validate_events
+
+__all__ = [
+    "allocate",
+    "announce",
+    "assign",
+    "campaigns",
+    "extract",
+    "publish",
+    "report",
+    "update_posteriors",
+    "validate",
+]
+
+log = logging.getLogger(__name__)
+
+Summary = dict[str, Any]
+
+
+def extract(conn: psycopg.Connection[Any], run: RunInfo, landing_dir: Path) -> Summary:
+    """Copy the window's landing files into staging."""
+    with audit.step(conn, run, "extract") as details:
+        result = extract_events(conn, landing_dir, run.window)
+        details.update(files=result.files, rows=result.rows, unparsable=result.unparsable)
+    return details
+
+
+def validate(
+    conn: psycopg.Connection[Any], run: RunInfo, *, max_quarantine_share: float
+) -> Summary:
+    """Quarantine bad rows, load good ones; raise ``DataQualityError`` if a gate fails."""
+    with audit.step(conn, run, "validate") as details:
+        result = validate_events(conn, run.window, max_quarantine_share=max_quarantine_share)
+        details.update(
+            rows=result.rows,
+            loaded=result.loaded,
+            quarantined=result.quarantined,
+            by_rule={k: v for k, v in result.by_rule.items() if v},
+        )
+    return details
+
+
+def campaigns(conn: psycopg.Connection[Any], run: RunInfo) -> list[str]:
+    """The campaigns that send on the window's send date."""
+    ids = active_campaigns(conn, run.window.send_date)
+    conn.commit()
+    return ids
+
+
+def update_posteriors(conn: psycopg.Connection[Any], run: RunInfo, campaign_id: str) -> Summary:
+    """Write the campaign's arm state as of the window's day."""
+    with audit.step(conn, run, "update_posteriors", campaign_id=campaign_id) as details:
+        stored = load_stored(conn, campaign_id)
+        details.update(
+            campaign_id=campaign_id, arms=update_arm_state(conn, stored.config, run.window)
+        )
+    return details
+
+
+def allocate(conn: psycopg.Connection[Any], run: RunInfo, campaign_id: str) -> Summary:
+    """Compute the campaign's probabilities for the send date."""
+    with audit.step(conn, run, "allocate", campaign_id=campaign_id) as details:
+        stored = load_stored(conn, campaign_id)
+        details.update(campaign_id=campaign_id, **allocate_campaign(conn, stored, run.window))
+    return details
+
+
+def assign(conn: psycopg.Connection[Any], run: RunInfo, campaign_id: str) -> Summary:
+    """Build the campaign's send list for the send date."""
+    with audit.step(conn, run, "assign", campaign_id=campaign_id) as details:
+        stored = load_stored(conn, campaign_id)
+        details.update(campaign_id=campaign_id, rows=assign_campaign(conn, stored, run.window))
+    return details
+
+
+def publish(
+    conn: psycopg.Connection[Any],
+    run: RunInfo,
+    campaign_id: str,
+    *,
+    expected_rows: int,
+    model_version: str,
+) -> Summary:
+    """Swap the built list into place and mark its batch ready."""
+    with audit.step(conn, run, "publish", campaign_id=campaign_id) as details:
+        batch = publish_campaign(
+            conn, campaign_id, run.window, expected_rows=expected_rows, model_version=model_version
+        )
+        details.update(
+            campaign_id=campaign_id,
+            send_date=batch.send_date.isoformat(),
+            rows=batch.rows,
+            holdout_rows=batch.holdout_rows,
+            checksum=batch.checksum,
+        )
+    return details
+
+
+def announce(conn: psycopg.Connection[Any], run: RunInfo, campaign_ids: list[str]) -> Summary:
+    """What the send-list Asset event carries: the send date and each campaign's row count."""
+    rows = db.fetch_all(
+        conn,
+        "announce_batches",
+        {"send_date": run.window.send_date, "campaign_ids": campaign_ids},
+    )
+    conn.commit()
+    return {
+        "send_date": run.window.send_date.isoformat(),
+        "campaigns": {campaign_id: int(count) for campaign_id, count in rows},
+    }
+
+
+def report(
+    conn: psycopg.Connection[Any], run: RunInfo, campaign_ids: list[str], report_dir: Path | None
+) -> Summary:
+    """Write each campaign's HTML report (the reporting views themselves are always live)."""
+    from bandit_core.report import write_report
+
+    with audit.step(conn, run, "report") as details:
+        paths = []
+        if report_dir is not None:
+            for campaign_id in campaign_ids:
+                paths.append(str(write_report(conn, campaign_id, report_dir)))
+        details.update(reports=paths)
+    return details

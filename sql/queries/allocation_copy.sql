@@ -1,0 +1,5 @@
+copy bandit.allocations (
+    campaign_id, send_date, segment, template_id, as_of, policy, policy_params, seed,
+    policy_probability, probability, cum_low, cum_high, posterior_mean, expected_regret,
+    holdout_share, model_version
+) from stdin

@@ -1,0 +1,2 @@
+delete from config.segment_attributes
+where campaign_id = %(campaign_id)s;

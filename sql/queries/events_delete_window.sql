@@ -1,0 +1,2 @@
+delete from core.events
+where arrival_date = %(window_date)s;

@@ -1,0 +1,2 @@
+delete from quarantine.events
+where window_date = %(window_date)s;

@@ -1,0 +1,2 @@
+delete from staging.events
+where window_date = %(window_date)s;

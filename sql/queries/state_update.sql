@@ -1,0 +1,129 @@
+-- Arm state of one campaign as of day D = state as of D-1 plus the deltas that day D makes:
+--   * sends sent on D join `sends`;
+--   * the cohort whose attribution window closes at the end of D (sent on D+1-W) matures:
+--     every send counts once, success or not, with the reward its events give;
+--   * sends that matured earlier but received a late reward event on D add the difference
+--     between their reward with and without that day's events.
+-- Only sends touched on D are read, so the cost follows the day's volume, not history.
+-- Rewards are summed as numeric so reruns give bit-identical results.
+with previous as (
+    select segment, template_id, sends, matured, reward_sum, reward_sq_sum
+    from bandit.arm_state
+    where campaign_id = %(campaign_id)s and as_of = %(as_of)s::date - 1
+),
+
+sent_today as (
+    select segment, template_id, count(*) as sends
+    from core.sends
+    where campaign_id = %(campaign_id)s and send_date = %(as_of)s
+    group by segment, template_id
+),
+
+maturing as (
+    select send_id, segment, template_id, send_date, true as new_cohort
+    from core.sends
+    where
+        campaign_id = %(campaign_id)s
+        and send_date = %(as_of)s::date + 1 - %(attribution_days)s::integer
+),
+
+late as (
+    select distinct send.send_id, send.segment, send.template_id, send.send_date, false
+    from core.events as event
+    inner join core.sends as send
+        on event.send_id = send.send_id
+    where
+        event.arrival_date = %(as_of)s
+        and event.campaign_id = %(campaign_id)s
+        and event.event_type = %(reward_event_type)s
+        and send.send_date < %(as_of)s::date + 1 - %(attribution_days)s::integer
+),
+
+touched as (
+    select * from maturing
+    union all
+    select * from late
+),
+
+reward_events as (
+    select
+        touched.send_id,
+        touched.segment,
+        touched.template_id,
+        touched.new_cohort,
+        count(event.event_id) filter (where event.arrival_date <= %(as_of)s) as n_now,
+        count(event.event_id) filter (where event.arrival_date < %(as_of)s) as n_before,
+        coalesce(sum(event.value::numeric) filter (where event.arrival_date <= %(as_of)s), 0)
+            as value_now,
+        coalesce(sum(event.value::numeric) filter (where event.arrival_date < %(as_of)s), 0)
+            as value_before
+    from touched
+    left join core.events as event
+        on touched.send_id = event.send_id
+        and event.event_type = %(reward_event_type)s
+        and event.event_ts >= touched.send_date::timestamp at time zone 'UTC'
+        and event.event_ts
+        < (touched.send_date + %(attribution_days)s::integer)::timestamp at time zone 'UTC'
+    group by touched.send_id, touched.segment, touched.template_id, touched.new_cohort
+),
+
+rewards as (
+    -- without a value cap any reward event is a success of 1; with one, the capped value
+    -- sum maps into [0, 1]
+    select
+        segment,
+        template_id,
+        new_cohort,
+        case
+            when %(value_cap)s::numeric is null then (n_now > 0)::integer::numeric
+            else least(greatest(value_now, 0), %(value_cap)s::numeric) / %(value_cap)s::numeric
+        end as reward_now,
+        case
+            when %(value_cap)s::numeric is null then (n_before > 0)::integer::numeric
+            else least(greatest(value_before, 0), %(value_cap)s::numeric) / %(value_cap)s::numeric
+        end as reward_before
+    from reward_events
+),
+
+delta as (
+    select
+        segment,
+        template_id,
+        count(*) filter (where new_cohort) as matured,
+        sum(case when new_cohort then reward_now else reward_now - reward_before end)
+            as reward_sum,
+        sum(
+            case when new_cohort then reward_now ^ 2 else reward_now ^ 2 - reward_before ^ 2 end
+        ) as reward_sq_sum
+    from rewards
+    group by segment, template_id
+),
+
+arms as (
+    select segment, template_id from previous
+    union
+    select segment, template_id from sent_today
+    union
+    select segment, template_id from delta
+)
+
+insert into bandit.arm_state (
+    campaign_id, segment, template_id, as_of, sends, matured, reward_sum, reward_sq_sum
+)
+select
+    %(campaign_id)s,
+    arms.segment,
+    arms.template_id,
+    %(as_of)s,
+    coalesce(previous.sends, 0) + coalesce(sent_today.sends, 0),
+    coalesce(previous.matured, 0) + coalesce(delta.matured, 0),
+    (coalesce(previous.reward_sum::numeric, 0) + coalesce(delta.reward_sum, 0))::double precision,
+    (coalesce(previous.reward_sq_sum::numeric, 0) + coalesce(delta.reward_sq_sum, 0))
+    ::double precision
+from arms
+left join previous
+    on arms.segment = previous.segment and arms.template_id = previous.template_id
+left join sent_today
+    on arms.segment = sent_today.segment and arms.template_id = sent_today.template_id
+left join delta
+    on arms.segment = delta.segment and arms.template_id = delta.template_id;

@@ -1,0 +1,98 @@
+-- Tag every staging row of the window with the validation rules it breaks.
+-- The rule names are the contract of quarantine.events.rules (see docs/operations.md).
+with staged as (
+    select
+        s.*,
+        row_number() over (
+            partition by s.window_date, s.event_id
+            order by s.source_file, s.line_no
+        ) as event_id_rank
+    from staging.events as s
+    where s.window_date = %(window_date)s
+),
+
+checked as (
+    select
+        s.window_date,
+        s.source_file,
+        s.line_no,
+        array_remove(array[
+            case when s.parse_error is not null then 'unparsable' end,
+            case
+                when s.parse_error is null and (
+                    s.event_id is null or s.send_id is null or s.campaign_id is null
+                    or s.user_id is null or s.template_id is null or s.event_type is null
+                    or s.event_ts is null
+                ) then 'missing_field'
+            end,
+            case when s.event_ts is not null and s.event_ts_parsed is null then 'bad_timestamp' end,
+            case when s.value is not null and s.value_parsed is null then 'bad_value' end,
+            case
+                when s.value_parsed in ('NaN', 'Infinity', '-Infinity') then 'value_not_finite'
+            end,
+            case when s.value_parsed < 0 then 'negative_value' end,
+            case
+                when s.event_type is not null and known_type.event_type is null
+                    and campaign.reward_event_type is distinct from s.event_type
+                    then 'unknown_event_type'
+            end,
+            case
+                when s.campaign_id is not null and campaign.campaign_id is null
+                    then 'unknown_campaign'
+            end,
+            case
+                when campaign.campaign_id is not null and s.template_id is not null
+                    and template.template_id is null
+                    then 'unknown_template'
+            end,
+            case when s.user_id is not null and app_user.user_id is null then 'unknown_user' end,
+            case when s.send_id is not null and send.send_id is null then 'unknown_send' end,
+            case
+                when send.send_id is not null
+                    and (send.campaign_id, send.user_id, send.template_id)
+                    is distinct from (s.campaign_id, s.user_id, s.template_id)
+                    then 'send_mismatch'
+            end,
+            case
+                when s.event_ts_parsed >= (s.window_date + 1)::timestamp at time zone 'UTC'
+                    then 'event_in_future'
+            end,
+            case
+                when s.event_ts_parsed < send.send_date::timestamp at time zone 'UTC'
+                    then 'event_before_send'
+            end,
+            case
+                when s.event_type is distinct from 'unsubscribe'
+                    and s.event_ts_parsed >= (send.send_date + send_campaign.attribution_days)
+                    ::timestamp at time zone 'UTC'
+                    then 'outside_attribution_window'
+            end,
+            case when s.event_id_rank > 1 then 'duplicate_event_id' end,
+            case when earlier.event_id is not null then 'duplicate_event_id_earlier_window' end
+        ], null) as rules
+    from staged as s
+    left join config.event_types as known_type
+        on s.event_type = known_type.event_type
+    left join config.campaigns as campaign
+        on s.campaign_id = campaign.campaign_id
+    left join config.templates as template
+        on s.campaign_id = template.campaign_id
+        and s.template_id = template.template_id
+    left join core.users as app_user
+        on s.user_id = app_user.user_id
+    left join core.sends as send
+        on s.send_id = send.send_id
+    left join config.campaigns as send_campaign
+        on send.campaign_id = send_campaign.campaign_id
+    left join core.events as earlier
+        on s.event_id = earlier.event_id
+        and earlier.arrival_date < s.window_date
+)
+
+update staging.events as s
+set rules = checked.rules
+from checked
+where
+    s.window_date = checked.window_date
+    and s.source_file = checked.source_file
+    and s.line_no = checked.line_no;

@@ -1,0 +1,2 @@
+delete from audit.validation_results
+where window_date = %(window_date)s and source = %(source)s;

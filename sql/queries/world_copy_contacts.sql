@@ -1,0 +1,1 @@
+copy core.user_contacts (user_id, email, phone) from stdin

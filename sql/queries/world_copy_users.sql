@@ -1,0 +1,1 @@
+copy core.users (user_id, attributes) from stdin
