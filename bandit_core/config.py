@@ -26,6 +26,7 @@ import yaml
 
 from bandit_core.errors import ConfigError
 from bandit_core.policies import make_policy
+from bandit_core.policies.registry import canonical_name
 
 __all__ = [
     "CampaignConfig",
@@ -412,6 +413,7 @@ class _Checker:
         if fields is None:
             return None
         name = self.text(fields["name"], "policy.name") if "name" in fields else None
+        name = canonical_name(name) if name is not None else None
         params: Any = {}
         if "params" in fields:
             params = self.plain(fields["params"], "policy.params")

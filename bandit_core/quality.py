@@ -228,7 +228,12 @@ def _run_suite(conn: psycopg.Connection[Any], window: Window) -> tuple[int, dict
     definition = context.validation_definitions.add(
         gx.ValidationDefinition(name="staged_events", data=batch, suite=suite)
     )
-    outcome = definition.run(result_format="SUMMARY")
+    try:
+        outcome = definition.run(result_format="SUMMARY")
+    finally:
+        # GX never disposes the engines it creates; their pooled connections would stay open
+        source.get_execution_engine().engine.dispose()
+        source.get_engine().dispose()
     observed: dict[str, int] = {}
     for item in outcome.results:
         config = item.expectation_config

@@ -68,9 +68,9 @@ def render_report(conn: psycopg.Connection[Any], campaign_id: str) -> str:
         _posterior_charts(posteriors),
         "<h2>Cumulative regret, posterior-expected</h2>",
         _regret_chart(regret),
-        '<p class="sub">Each send costs E[max θ] − E[θ of its template] under the posterior '
-        "of the night before; the uniform line is an equal split of the same sends. "
-        "A model estimate, not the true regret.</p>",
+        '<p class="sub">Each send so far costs E[max θ] − E[θ of its template] under the '
+        "latest posterior of its segment; the uniform line is an equal split of the same "
+        "sends. A model estimate, not the true regret.</p>",
         "<h2>Latest validation</h2>",
         _validation_table(validation),
     ]

@@ -40,7 +40,7 @@ def configure_airflow(url: str, *, airflow_home: Path | None = None) -> None:
     home = airflow_home or smartarm_home() / "airflow"
     home.mkdir(parents=True, exist_ok=True)
     if "airflow" not in sys.modules:
-        os.environ["AIRFLOW_HOME"] = str(home)
+        os.environ.setdefault("AIRFLOW_HOME", str(home))
         os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(DAGS_FOLDER))
         os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
         os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")

@@ -16,10 +16,10 @@ checked as (
         s.window_date,
         s.source_file,
         s.line_no,
-        array_remove(array[
-            case when s.parse_error is not null then 'unparsable' end,
+        -- a line that could not be read breaks only 'unparsable': its fields mean nothing
+        case when s.parse_error is not null then array['unparsable'] else array_remove(array[
             case
-                when s.parse_error is null and (
+                when (
                     s.event_id is null or s.send_id is null or s.campaign_id is null
                     or s.user_id is null or s.template_id is null or s.event_type is null
                     or s.event_ts is null
@@ -69,7 +69,7 @@ checked as (
             end,
             case when s.event_id_rank > 1 then 'duplicate_event_id' end,
             case when earlier.event_id is not null then 'duplicate_event_id_earlier_window' end
-        ], null) as rules
+        ], null) end as rules
     from staged as s
     left join config.event_types as known_type
         on s.event_type = known_type.event_type

@@ -1,47 +1,57 @@
--- Cumulative regret as the posterior estimated it the night before each send date: every send
--- costs E[max_j θ_j] − E[θ_template] under that night's Beta posterior of its segment.
--- uniform_* is the same estimate for an equal split of the same sends over the templates.
--- It is a model-based estimate, not the true regret (which only a simulation knows).
+-- Cumulative regret of every send so far, as the latest posterior sees it: a send costs
+-- E[max_j θ_j] − E[θ_template] under the campaign's most recent Beta posterior of its segment
+-- (stored with the latest allocation). uniform_* is the same estimate for an equal split of
+-- the same sends over the templates. A model-based estimate, not the true regret (which only
+-- a simulation knows); it is recomputed as the posterior learns.
 create or replace view reporting.regret_estimate as
-with sends as (
+with latest as (
+    select campaign_id, max(send_date) as send_date
+    from bandit.allocations
+    group by campaign_id
+),
+
+posterior as (
+    select
+        allocation.campaign_id,
+        allocation.segment,
+        allocation.template_id,
+        allocation.as_of,
+        allocation.expected_regret,
+        avg(allocation.expected_regret) over (
+            partition by allocation.campaign_id, allocation.segment
+        ) as uniform_regret
+    from bandit.allocations as allocation
+    inner join latest
+        on allocation.campaign_id = latest.campaign_id
+        and allocation.send_date = latest.send_date
+),
+
+sends as (
     select campaign_id, send_date, segment, template_id, count(*) as sends
     from core.sends
     group by campaign_id, send_date, segment, template_id
-),
-
-per_segment as (
-    select
-        campaign_id,
-        send_date,
-        segment,
-        avg(expected_regret) as uniform_regret_per_send
-    from bandit.allocations
-    group by campaign_id, send_date, segment
 ),
 
 daily as (
     select
         sends.campaign_id,
         sends.send_date,
+        max(posterior.as_of) as posterior_as_of,
         sum(sends.sends) as sends,
-        sum(sends.sends * allocation.expected_regret) as expected_regret,
-        sum(sends.sends * per_segment.uniform_regret_per_send) as uniform_expected_regret
+        sum(sends.sends * posterior.expected_regret) as expected_regret,
+        sum(sends.sends * posterior.uniform_regret) as uniform_expected_regret
     from sends
-    inner join bandit.allocations as allocation
-        on sends.campaign_id = allocation.campaign_id
-        and sends.send_date = allocation.send_date
-        and sends.segment = allocation.segment
-        and sends.template_id = allocation.template_id
-    inner join per_segment
-        on sends.campaign_id = per_segment.campaign_id
-        and sends.send_date = per_segment.send_date
-        and sends.segment = per_segment.segment
+    inner join posterior
+        on sends.campaign_id = posterior.campaign_id
+        and sends.segment = posterior.segment
+        and sends.template_id = posterior.template_id
     group by sends.campaign_id, sends.send_date
 )
 
 select
     campaign_id,
     send_date,
+    posterior_as_of,
     sends,
     expected_regret,
     uniform_expected_regret,
