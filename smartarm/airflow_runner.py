@@ -84,7 +84,7 @@ def run_nightly(
         failures = [
             f"task {ti.task_id}{'' if ti.map_index < 0 else f'[{ti.map_index}]'}: {ti.state}"
             for ti in run.get_task_instances()
-            if ti.state not in ("success", "skipped")
+            if ti.state not in ("success", "skipped", "upstream_failed")
         ]
     failures += _recorded_errors(url, run.run_id)
     return NightlyRun(day=day, run_id=run.run_id, state=str(run.state), failures=failures)

@@ -145,10 +145,15 @@ def _campaigns_apply(args: argparse.Namespace) -> int:
 
 
 def _nightly(args: argparse.Namespace) -> int:
-    from smartarm.airflow_runner import run_nightly
+    import os
 
-    run = run_nightly(args.date, landing_dir=args.landing_dir)
-    print(f"smartarm_nightly {args.date}: {run.state} (run {run.run_id})")
+    from smartarm.airflow_runner import run_nightly
+    from smartarm.warehouse import smartarm_home
+
+    landing = args.landing_dir or os.environ.get("SMARTARM_LANDING_DIR") or smartarm_home() / "landing"
+    reports = os.environ.get("SMARTARM_REPORT_DIR") or smartarm_home() / "reports"
+    run = run_nightly(args.date, landing_dir=landing, report_dir=reports)
+    print(f"smartarm_nightly {args.date}: {run.state} (run {run.run_id}, landing {landing})")
     for line in run.failures:
         print(f"  {line}")
     return 0 if run.state == "success" else 1
