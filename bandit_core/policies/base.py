@@ -229,6 +229,29 @@ class Policy(ABC):
         check_rewards(rewards)
         state.record_many(rows, arms, rewards)
 
+    def observe_sequence(
+        self,
+        state: OnlineState,
+        rows: IntArray,
+        arms: IntArray,
+        rewards: FloatArray,
+        lengths: IntArray,
+        rng: np.random.Generator,
+    ) -> None:
+        """Feed each row its own sequence of rewards, in order.
+
+        ``arms`` and ``rewards`` have shape (R, L); row ``i`` uses its first ``lengths[i]``
+        entries. The batch engine delivers a whole period this way.
+        """
+        valid = np.arange(arms.shape[1])[None, :] < lengths[:, None]
+        if not self.order_sensitive:
+            owner = np.broadcast_to(rows[:, None], arms.shape)[valid]
+            self.observe_many(state, owner, arms[valid], rewards[valid], rng)
+            return
+        for j in range(arms.shape[1]):
+            live = np.flatnonzero(valid[:, j])
+            self.observe_many(state, rows[live], arms[live, j], rewards[live, j], rng)
+
     def allocate_many(
         self,
         state: OnlineState,

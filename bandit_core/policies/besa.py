@@ -51,34 +51,8 @@ from bandit_core.policies.base import (
 
 __all__ = ["BESA"]
 
-# less_than(x, y) -> x sorts below y (duel comparison), for the rows of the current call
+# less_than(rows, x, y) -> arm x sorts below arm y in those rows (one duel each)
 LessThan = Callable[[IntArray, IntArray, IntArray], np.ndarray]
-
-
-def _sample_means(
-    stats: ArmStats, rows: IntArray, arms: IntArray, size: FloatArray, rng: np.random.Generator
-) -> FloatArray:
-    """Mean of ``size`` rewards drawn without replacement from each (row, arm)'s statistics."""
-    n = stats.pulls[rows, arms]
-    s = stats.reward_sum[rows, arms]
-    sq = stats.reward_sq_sum[rows, arms]
-    # size 0 only happens against an unpulled arm, where the duel does not look at means
-    full = (size >= n) | (size <= 0)
-    binary = np.abs(sq - s) <= 1e-9 * np.maximum(n, 1.0)
-    out = np.divide(s, n, out=np.zeros(n.shape), where=n > 0)
-    pick = ~full & binary
-    if np.any(pick):
-        ones = np.rint(s[pick]).astype(np.int64)
-        zeros = np.rint(n[pick]).astype(np.int64) - ones
-        out[pick] = rng.hypergeometric(ones, zeros, size[pick].astype(np.int64)) / size[pick]
-    pick = ~full & ~binary
-    if np.any(pick):
-        mean = out[pick]
-        population_var = np.maximum(sq[pick] / n[pick] - mean**2, 0.0)
-        m = size[pick]
-        var = population_var / m * (n[pick] - m) / np.maximum(n[pick] - 1.0, 1.0)
-        out[pick] = np.clip(mean + np.sqrt(var) * rng.standard_normal(m.shape), 0.0, 1.0)
-    return out
 
 
 class _History:
@@ -97,54 +71,90 @@ class _History:
         self.size += 1
 
     def sample_mean(self, m: int, rng: np.random.Generator) -> float:
-        """Mean of ``m`` rewards drawn without replacement (all of them when m >= size)."""
-        if self.size == 0 or m <= 0:
-            return 0.0
-        if m >= self.size:
-            return float(np.mean(self.values[: self.size]))
+        """Mean of ``m`` (< size) rewards drawn without replacement."""
         return float(np.mean(self.values[rng.choice(self.size, size=m, replace=False)]))
 
 
-def _history_means(
-    histories: list[list[_History]],
-    rows: IntArray,
-    arms: IntArray,
-    size: FloatArray,
-    rng: np.random.Generator,
-) -> FloatArray:
-    return np.array(
-        [
-            histories[r][a].sample_mean(int(m), rng)
-            for r, a, m in zip(rows.tolist(), arms.tolist(), size.tolist(), strict=True)
-        ],
-        dtype=np.float64,
-    )
+class _StatsSampler:
+    """Sub-sample means drawn from sufficient statistics (the vectorised state)."""
+
+    def __init__(self, stats: ArmStats, rng: np.random.Generator) -> None:
+        n = stats.pulls
+        self.rng = rng
+        self.n = n
+        self.mean = stats.means()
+        # all rewards of an arm are 0 or 1 exactly when Σr² = Σr (r² < r inside (0, 1))
+        self.binary = np.abs(stats.reward_sq_sum - stats.reward_sum) <= 1e-9 * np.maximum(n, 1.0)
+        self.ones = np.rint(stats.reward_sum).astype(np.int64)
+        self.zeros = np.rint(n).astype(np.int64) - self.ones
+        second = np.divide(stats.reward_sq_sum, n, out=np.zeros(n.shape), where=n > 0)
+        self.spread = np.sqrt(np.maximum(second - self.mean**2, 0.0))
+
+    def sub_means(self, rows: IntArray, arms: IntArray, size: FloatArray) -> FloatArray:
+        """Mean of ``size`` (< N) rewards drawn without replacement from (row, arm)."""
+        out = np.empty(rows.size)
+        binary = self.binary[rows, arms]
+        if binary.any():
+            r, a, m = rows[binary], arms[binary], size[binary]
+            hits = self.rng.hypergeometric(self.ones[r, a], self.zeros[r, a], m.astype(np.int64))
+            out[binary] = hits / m
+        other = ~binary
+        if other.any():
+            r, a, m = rows[other], arms[other], size[other]
+            n = self.n[r, a]
+            sd = self.spread[r, a] * np.sqrt((n - m) / (np.maximum(n - 1.0, 1.0) * m))
+            draw = self.mean[r, a] + sd * self.rng.standard_normal(m.size)
+            out[other] = np.clip(draw, 0.0, 1.0)
+        return out
+
+
+class _HistorySampler:
+    """Sub-sample means drawn from the kept reward histories (the one-bandit state)."""
+
+    def __init__(
+        self, stats: ArmStats, histories: list[list[_History]], rng: np.random.Generator
+    ) -> None:
+        self.rng = rng
+        self.n = stats.pulls
+        self.mean = stats.means()
+        self.histories = histories
+
+    def sub_means(self, rows: IntArray, arms: IntArray, size: FloatArray) -> FloatArray:
+        cells = zip(rows.tolist(), arms.tolist(), size.tolist(), strict=True)
+        return np.array(
+            [self.histories[r][a].sample_mean(int(m), self.rng) for r, a, m in cells],
+            dtype=np.float64,
+        )
+
+
+_Sampler = _StatsSampler | _HistorySampler
 
 
 def _duel(
-    pulls: FloatArray,
-    means: Callable[[IntArray, IntArray, FloatArray], FloatArray],
-    rows: IntArray,
-    x: IntArray,
-    y: IntArray,
-    rng: np.random.Generator,
+    sampler: _Sampler, rows: IntArray, x: IntArray, y: IntArray, rng: np.random.Generator
 ) -> FloatArray:
     """The authors' ``winBesa``: > 0 when x beats y, < 0 when y beats x, 0 for a true tie.
 
-    ``pulls`` is indexed by (row, arm); ``means(rows, arms, size)`` draws sub-sample means.
+    The arm with more observations is sub-sampled to the other's number; the other's mean is
+    its full mean.
     """
-    nx, ny = pulls[rows, x], pulls[rows, y]
-    size = np.minimum(nx, ny)
-    mx = means(rows, x, size)
-    my = means(rows, y, size)
+    nx, ny = sampler.n[rows, x], sampler.n[rows, y]
+    mx, my = sampler.mean[rows, x], sampler.mean[rows, y]
+    cut = (nx != ny) & (nx > 0) & (ny > 0)
+    if cut.any():
+        x_longer = nx[cut] > ny[cut]
+        longer = np.where(x_longer, x[cut], y[cut])
+        sub = sampler.sub_means(rows[cut], longer, np.minimum(nx[cut], ny[cut]))
+        mx[cut] = np.where(x_longer, sub, mx[cut])
+        my[cut] = np.where(x_longer, my[cut], sub)
     diff = mx - my
-    tie = np.abs(diff) <= 1e-12
     # exact tie: the shorter history wins; equal lengths leave the order as it was (0)
-    diff = np.where(tie, np.sign(ny - nx), diff)
-    both_empty = (nx == 0) & (ny == 0)
-    coin = np.where(rng.random(len(rows)) < 0.5, 1.0, -1.0)
+    diff = np.where(np.abs(diff) <= 1e-12, np.sign(ny - nx), diff)
     diff = np.where(nx == 0, 1.0, np.where(ny == 0, -1.0, diff))
-    return np.asarray(np.where(both_empty, coin, diff), dtype=np.float64)
+    both_empty = (nx == 0) & (ny == 0)
+    if both_empty.any():
+        diff[both_empty] = np.where(rng.random(int(both_empty.sum())) < 0.5, 1.0, -1.0)
+    return np.asarray(diff, dtype=np.float64)
 
 
 def _insertion_sort(order: IntArray, less_than: LessThan) -> IntArray:
@@ -271,80 +281,58 @@ class BESA(Policy):
     # -- tournaments ------------------------------------------------------------------------
 
     def _winners(
-        self,
-        pulls: FloatArray,
-        means: Callable[[IntArray, IntArray, FloatArray], FloatArray],
-        order: IntArray,
-        rng: np.random.Generator,
+        self, sampler: _Sampler, order: IntArray, rng: np.random.Generator
     ) -> tuple[IntArray, IntArray]:
-        """One decision for every row: (winning arm, new order). ``order`` rows are bandits."""
+        """One decision for every row of ``sampler``: (winning arm, new order)."""
         rows_n, k = order.shape
-
-        def duel(sub: IntArray, x: IntArray, y: IntArray) -> FloatArray:
-            return _duel(pulls, means, sub, x, y, rng)
-
         if self.tournament == "sort":
             # sorted(..., reverse=True) reverses, sorts ascending (stable), reverses back
-            ascending = _insertion_sort(order[:, ::-1], lambda s, x, y: duel(s, x, y) < 0)
+            ascending = _insertion_sort(
+                order[:, ::-1], lambda r, x, y: _duel(sampler, r, x, y, rng) < 0
+            )
             order = ascending[:, ::-1].copy()
             winner = order[:, 0].copy()
         else:
             shuffled = np.argsort(rng.random((rows_n, k)), axis=1)
 
-            def beats(sub: IntArray, x: IntArray, y: IntArray) -> np.ndarray:
-                d = duel(sub, x, y)
+            def beats(r: IntArray, x: IntArray, y: IntArray) -> np.ndarray:
+                d = _duel(sampler, r, x, y, rng)
                 return np.asarray((d > 0) | ((d == 0) & (rng.random(d.shape) < 0.5)))
 
             winner = _tree_winner(shuffled, beats)
         # every unpulled arm has the same (empty) history, hence the same index: uniform
-        unpulled = pulls[np.arange(rows_n)[:, None], order] == 0
+        unpulled = sampler.n[np.arange(rows_n)[:, None], order] == 0
         some = np.any(unpulled, axis=1)
-        if np.any(some):
+        if some.any():
             keys = np.where(unpulled[some], rng.random(unpulled[some].shape), -1.0)
             winner[some] = order[some][np.arange(int(np.sum(some))), np.argmax(keys, axis=1)]
         return winner, order
 
-    def _stats_means(
-        self, stats: ArmStats, rng: np.random.Generator
-    ) -> Callable[[IntArray, IntArray, FloatArray], FloatArray]:
-        return lambda rows, arms, size: _sample_means(stats, rows, arms, size, rng)
-
     def choose_many(self, state: OnlineState, rows: IntArray, rng: np.random.Generator) -> IntArray:
         stats = state.snapshot(rows)
         histories = state.extra.get("histories")
-        means: Callable[[IntArray, IntArray, FloatArray], FloatArray]
+        sampler: _Sampler
         if histories is not None:
-            picked = [histories[r] for r in rows.tolist()]
-
-            def means(sub: IntArray, arms: IntArray, size: FloatArray) -> FloatArray:
-                return _history_means(picked, sub, arms, size, rng)
+            sampler = _HistorySampler(stats, [histories[r] for r in rows.tolist()], rng)
         else:
-            means = self._stats_means(stats, rng)
-        winner, order = self._winners(stats.pulls, means, state.extra["order"][rows], rng)
+            sampler = _StatsSampler(stats, rng)
+        winner, order = self._winners(sampler, state.extra["order"][rows], rng)
         state.extra["order"][rows] = order
         return winner
 
     def batch_probabilities(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
         k = stats.n_arms
-        flat = ArmStats.trusted(
-            stats.pulls.reshape(-1, k),
-            stats.reward_sum.reshape(-1, k),
-            stats.reward_sq_sum.reshape(-1, k),
-        )
-        bandits = flat.pulls.shape[0]
+        flat = [x.reshape(-1, k) for x in (stats.pulls, stats.reward_sum, stats.reward_sq_sum)]
+        bandits = flat[0].shape[0]
         wins = np.zeros((bandits, k))
         block = max(1, 200_000 // (bandits * k))
         done = 0
         while done < self.batch_draws:
             m = min(block, self.batch_draws - done)
-            # m independent decisions per bandit, as rows: bandit b is row b * m + j
-            tiled = ArmStats.trusted(
-                np.repeat(flat.pulls, m, axis=0),
-                np.repeat(flat.reward_sum, m, axis=0),
-                np.repeat(flat.reward_sq_sum, m, axis=0),
-            )
+            # m independent decisions per bandit, as rows: bandit b is rows b*m .. b*m+m-1
+            tiled = ArmStats.trusted(*(np.repeat(x, m, axis=0) for x in flat))
             start = np.argsort(rng.random((bandits * m, k)), axis=1)
-            winner, _ = self._winners(tiled.pulls, self._stats_means(tiled, rng), start, rng)
+            winner, _ = self._winners(_StatsSampler(tiled, rng), start, rng)
             np.add.at(wins, (np.repeat(np.arange(bandits), m), winner), 1.0)
             done += m
         return np.asarray((wins / self.batch_draws).reshape(stats.pulls.shape), dtype=np.float64)
@@ -368,26 +356,23 @@ class BESA(Policy):
             sub = ArmStats.trusted(
                 stats.pulls[live], stats.reward_sum[live], stats.reward_sq_sum[live]
             )
-            winner, new_order = self._winners(
-                sub.pulls, self._stats_means(sub, rng), order[live], rng
-            )
+            winner, new_order = self._winners(_StatsSampler(sub, rng), order[live], rng)
             order[live] = new_order
             picks[live, j] = winner
         state.extra["order"][rows] = order
         counts = np.zeros((*decisions.shape, k), dtype=np.intp)
         exact = total <= self.period_draws
-        if np.any(exact):
+        if exact.any():
             # the simulated decisions are the real ones: cut them into the segments
             bounds = np.cumsum(decisions[exact], axis=1)
             seg = np.sum(np.arange(picks.shape[1])[None, :, None] >= bounds[:, None, :], axis=2)
             real = picks[exact] >= 0
             r_idx = np.broadcast_to(np.arange(int(np.sum(exact)))[:, None], real.shape)[real]
             np.add.at(counts, (np.flatnonzero(exact)[r_idx], seg[real], picks[exact][real]), 1)
-        if np.any(~exact):
+        if (~exact).any():
             many = np.flatnonzero(~exact)
             shares = np.zeros((many.size, k))
-            np.add.at(
-                shares, (np.repeat(np.arange(many.size), picks.shape[1]), picks[many].ravel()), 1.0
-            )
+            owner = np.repeat(np.arange(many.size), picks.shape[1])
+            np.add.at(shares, (owner, picks[many].ravel()), 1.0)
             counts[many] = multinomial_segments(decisions[many], shares, rng)
         return counts

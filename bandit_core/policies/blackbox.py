@@ -88,6 +88,22 @@ class BlackBox(Policy):
         state.record_many(rows, arms, rewards)
         state.extra["queues"].push(rows, arms, rewards)
 
+    def observe_sequence(
+        self,
+        state: OnlineState,
+        rows: IntArray,
+        arms: IntArray,
+        rewards: FloatArray,
+        lengths: IntArray,
+        rng: np.random.Generator,
+    ) -> None:
+        # delivered rewards are only queued: append whole sequences at once
+        valid = np.arange(arms.shape[1])[None, :] < lengths[:, None]
+        check_rewards(rewards[valid])
+        owner = np.broadcast_to(rows[:, None], arms.shape)[valid]
+        state.record_many(owner, arms[valid], rewards[valid])
+        state.extra["queues"].push_sequence(rows, arms, rewards, lengths)
+
     def choose_many(self, state: OnlineState, rows: IntArray, rng: np.random.Generator) -> IntArray:
         queues: RewardQueues = state.extra["queues"]
         base_state: OnlineState = state.extra["base"]

@@ -64,3 +64,35 @@ class RewardQueues:
         self.tail[rows[emptied], arms[emptied]] = -1
         self.length[rows, arms] -= 1
         return np.asarray(values, dtype=np.float64)
+
+    def push_sequence(
+        self, rows: IntArray, arms: IntArray, values: FloatArray, lengths: IntArray
+    ) -> None:
+        """Append each row's sequence: arms, values (R, L), of which the first ``lengths[i]``."""
+        width = arms.shape[1]
+        valid = np.arange(width)[None, :] < lengths[:, None]
+        if not np.any(valid):
+            return
+        start = self.used[rows]
+        if int(np.max(start + lengths)) > self.values.shape[1]:
+            self._grow(int(np.max(start + lengths)))
+        r_i, j_i = np.nonzero(valid)
+        row = rows[r_i]
+        arm = arms[r_i, j_i]
+        slot = start[r_i] + j_i
+        self.values[row, slot] = values[r_i, j_i]
+        self.link[row, slot] = -1
+        # chain the new items of each (row, arm) in order, then after the queue's old tail
+        order = np.lexsort((j_i, arm, row))
+        row, arm, slot = row[order], arm[order], slot[order]
+        same = (row[1:] == row[:-1]) & (arm[1:] == arm[:-1])
+        self.link[row[:-1][same], slot[:-1][same]] = slot[1:][same]
+        first = np.concatenate([[True], ~same])
+        last = np.concatenate([~same, [True]])
+        old_tail = self.tail[row[first], arm[first]]
+        chained = old_tail >= 0
+        self.link[row[first][chained], old_tail[chained]] = slot[first][chained]
+        self.head[row[first][~chained], arm[first][~chained]] = slot[first][~chained]
+        self.tail[row[last], arm[last]] = slot[last]
+        np.add.at(self.length, (row, arm), 1)
+        self.used[rows] += lengths
