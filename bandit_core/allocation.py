@@ -122,7 +122,17 @@ def allocate_campaign(
         db.execute(conn, "allocation_delete", params)
         if segments:
             allocation = compute_allocation(config.policy, ArmStats(pulls, sums, squares), seed)
-            _store(conn, config.campaign_id, window, segments, templates, allocation, config.policy, seed, version)
+            _store(
+                conn,
+                config.campaign_id,
+                window,
+                segments,
+                templates,
+                allocation,
+                config.policy,
+                seed,
+                version,
+            )
     log.info(
         "allocate %s campaign %s: %d segments x %d templates, seed %d",
         window,
@@ -169,4 +179,3 @@ def _store(
                         version,
                     )
                 )
-

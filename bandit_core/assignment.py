@@ -50,15 +50,17 @@ def segment_key(attributes: Mapping[str, Any], names: Sequence[str]) -> str:
     pairs = {name: attributes.get(name) for name in names}
     # PostgreSQL's jsonb text: keys by length then bytes, ", " and ": " separators
     ordered = sorted(pairs, key=lambda k: (len(k.encode("utf-8")), k.encode("utf-8")))
-    return "{" + ", ".join(
-        f"{json.dumps(k, ensure_ascii=False)}: {json.dumps(pairs[k], ensure_ascii=False)}"
-        for k in ordered
-    ) + "}"
+    return (
+        "{"
+        + ", ".join(
+            f"{json.dumps(k, ensure_ascii=False)}: {json.dumps(pairs[k], ensure_ascii=False)}"
+            for k in ordered
+        )
+        + "}"
+    )
 
 
-def assign_campaign(
-    conn: psycopg.Connection[Any], stored: StoredCampaign, window: Window
-) -> int:
+def assign_campaign(conn: psycopg.Connection[Any], stored: StoredCampaign, window: Window) -> int:
     """Build the campaign's send list for the window's send date; return its row count.
 
     Raises:

@@ -195,7 +195,9 @@ class _Checker:
             return None
         if identifier:
             if len(value) > _MAX_ID:
-                self.problem(node, path, f"expected at most {_MAX_ID} characters, found {len(value)}")
+                self.problem(
+                    node, path, f"expected at most {_MAX_ID} characters, found {len(value)}"
+                )
                 return None
             if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
                 self.problem(node, path, f"expected no control characters, found {value!r}")
@@ -217,7 +219,11 @@ class _Checker:
     ) -> float | None:
         value = self.scalar(node, path)
         interval = f"[{low:g}, {high:g}{')' if high_open else ']'}"
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
             self.problem(node, path, f"expected a number in {interval}, found {_describe(value)}")
             return None
         if value < low or value > high or (high_open and value == high):
@@ -258,21 +264,31 @@ class _Checker:
         )
         if fields is None:
             return None
-        campaign_id = self.text(fields["campaign_id"], "campaign_id", identifier=True) if "campaign_id" in fields else None
+        campaign_id = (
+            self.text(fields["campaign_id"], "campaign_id", identifier=True)
+            if "campaign_id" in fields
+            else None
+        )
         name = self.text(fields["name"], "name") if "name" in fields else campaign_id
         start = self.date(fields["start_date"], "start_date") if "start_date" in fields else None
         end = None
         if "end_date" in fields and self.scalar(fields["end_date"], "end_date") is not None:
             end = self.date(fields["end_date"], "end_date")
             if end is not None and start is not None and end < start:
-                self.problem(fields["end_date"], "end_date", f"expected a date on or after start_date {start}, found {end}")
+                self.problem(
+                    fields["end_date"],
+                    "end_date",
+                    f"expected a date on or after start_date {start}, found {end}",
+                )
         seed = self.integer(fields["seed"], "seed", minimum=0) if "seed" in fields else 0
         templates = self.templates(fields["templates"]) if "templates" in fields else None
         attributes = self.segmentation(fields["segmentation"]) if "segmentation" in fields else ()
         reward = self.reward(fields["reward"]) if "reward" in fields else None
         policy = self.policy(fields["policy"], templates) if "policy" in fields else None
         eligibility = (
-            self.eligibility(fields["eligibility"]) if "eligibility" in fields else EligibilityConfig()
+            self.eligibility(fields["eligibility"])
+            if "eligibility" in fields
+            else EligibilityConfig()
         )
         if (
             self.problems
@@ -313,7 +329,10 @@ class _Checker:
             "eligibility": {
                 "frequency_cap": None
                 if eligibility.frequency_cap_sends is None
-                else {"max_sends": eligibility.frequency_cap_sends, "days": eligibility.frequency_cap_days}
+                else {
+                    "max_sends": eligibility.frequency_cap_sends,
+                    "days": eligibility.frequency_cap_days,
+                }
             },
         }
         return CampaignConfig(
@@ -332,7 +351,9 @@ class _Checker:
 
     def templates(self, node: yaml.Node) -> tuple[TemplateConfig, ...] | None:
         if not isinstance(node, yaml.SequenceNode) or not node.value:
-            self.problem(node, "templates", f"expected a list of at least 2 templates, found {_kind(node)}")
+            self.problem(
+                node, "templates", f"expected a list of at least 2 templates, found {_kind(node)}"
+            )
             return None
         if len(node.value) < 2:
             self.problem(node, "templates", "expected a list of at least 2 templates, found 1")
@@ -343,16 +364,31 @@ class _Checker:
             fields = self.mapping(item, path, required={"id", "channel"}, optional={"features"})
             if fields is None:
                 continue
-            template_id = self.text(fields["id"], f"{path}.id", identifier=True) if "id" in fields else None
-            channel = self.text(fields["channel"], f"{path}.channel", identifier=True) if "channel" in fields else None
+            template_id = (
+                self.text(fields["id"], f"{path}.id", identifier=True) if "id" in fields else None
+            )
+            channel = (
+                self.text(fields["channel"], f"{path}.channel", identifier=True)
+                if "channel" in fields
+                else None
+            )
             features: Any = {}
             if "features" in fields:
                 features = self.plain(fields["features"], f"{path}.features")
                 if features is not None and not isinstance(features, dict):
-                    self.problem(fields["features"], f"{path}.features", f"expected a mapping of feature names to values, found {_describe(features)}")
+                    self.problem(
+                        fields["features"],
+                        f"{path}.features",
+                        "expected a mapping of feature names to values, found "
+                        f"{_describe(features)}",
+                    )
                     features = None
             if template_id is not None and template_id in seen:
-                self.problem(fields["id"], f"{path}.id", f"duplicate template id {template_id!r} (also templates[{seen[template_id]}])")
+                self.problem(
+                    fields["id"],
+                    f"{path}.id",
+                    f"duplicate template id {template_id!r} (also templates[{seen[template_id]}])",
+                )
                 continue
             if template_id is None or channel is None or features is None:
                 continue
@@ -366,7 +402,11 @@ class _Checker:
             return None
         attrs_node = fields["attributes"]
         if not isinstance(attrs_node, yaml.SequenceNode):
-            self.problem(attrs_node, "segmentation.attributes", f"expected a list of user attribute names, found {_kind(attrs_node)}")
+            self.problem(
+                attrs_node,
+                "segmentation.attributes",
+                f"expected a list of user attribute names, found {_kind(attrs_node)}",
+            )
             return None
         attrs: list[str] = []
         for i, item in enumerate(attrs_node.value):
@@ -381,21 +421,35 @@ class _Checker:
 
     def reward(self, node: yaml.Node) -> RewardConfig | None:
         fields = self.mapping(
-            node, "reward", required={"event_type", "attribution_window_days"}, optional={"value_cap"}
+            node,
+            "reward",
+            required={"event_type", "attribution_window_days"},
+            optional={"value_cap"},
         )
         if fields is None:
             return None
-        event_type = self.text(fields["event_type"], "reward.event_type", identifier=True) if "event_type" in fields else None
+        event_type = (
+            self.text(fields["event_type"], "reward.event_type", identifier=True)
+            if "event_type" in fields
+            else None
+        )
         days = (
-            self.integer(fields["attribution_window_days"], "reward.attribution_window_days", minimum=1)
+            self.integer(
+                fields["attribution_window_days"], "reward.attribution_window_days", minimum=1
+            )
             if "attribution_window_days" in fields
             else None
         )
         cap = None
-        if "value_cap" in fields and self.scalar(fields["value_cap"], "reward.value_cap") is not None:
+        if (
+            "value_cap" in fields
+            and self.scalar(fields["value_cap"], "reward.value_cap") is not None
+        ):
             cap = self.number(fields["value_cap"], "reward.value_cap", low=0, high=math.inf)
             if cap == 0:
-                self.problem(fields["value_cap"], "reward.value_cap", "expected a positive number, found 0")
+                self.problem(
+                    fields["value_cap"], "reward.value_cap", "expected a positive number, found 0"
+                )
                 cap = None
         if event_type is None or days is None:
             return None
@@ -418,10 +472,16 @@ class _Checker:
         if "params" in fields:
             params = self.plain(fields["params"], "policy.params")
             if params is not None and not isinstance(params, dict):
-                self.problem(fields["params"], "policy.params", f"expected a mapping, found {_describe(params)}")
+                self.problem(
+                    fields["params"],
+                    "policy.params",
+                    f"expected a mapping, found {_describe(params)}",
+                )
                 params = None
         holdout = (
-            self.number(fields["holdout_share"], "policy.holdout_share", low=0, high=1, high_open=True)
+            self.number(
+                fields["holdout_share"], "policy.holdout_share", low=0, high=1, high_open=True
+            )
             if "holdout_share" in fields
             else 0.05
         )
@@ -464,10 +524,16 @@ class _Checker:
         fields = self.mapping(node, "eligibility", required=set(), optional={"frequency_cap"})
         if fields is None:
             return None
-        if "frequency_cap" not in fields or self.scalar(fields["frequency_cap"], "eligibility.frequency_cap") is None:
+        if (
+            "frequency_cap" not in fields
+            or self.scalar(fields["frequency_cap"], "eligibility.frequency_cap") is None
+        ):
             return EligibilityConfig()
         cap = self.mapping(
-            fields["frequency_cap"], "eligibility.frequency_cap", required={"max_sends", "days"}, optional=set()
+            fields["frequency_cap"],
+            "eligibility.frequency_cap",
+            required={"max_sends", "days"},
+            optional=set(),
         )
         if cap is None or "max_sends" not in cap or "days" not in cap:
             return None

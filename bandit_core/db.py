@@ -35,7 +35,7 @@ def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection[Any]:
 
 
 def prepare(conn: psycopg.Connection[Any]) -> None:
-    """Put a connection made elsewhere (e.g. by an Airflow hook) into SmartArm's session settings."""
+    """Give a connection made elsewhere (e.g. by an Airflow hook) SmartArm's session settings."""
     was_idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     conn.execute("set time zone 'UTC'")
     if was_idle and not conn.autocommit:

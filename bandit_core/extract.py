@@ -49,13 +49,11 @@ class ExtractResult:
 
 
 def landing_files(landing_dir: Path, window: Window) -> list[Path]:
-    """The window's files: ``<landing_dir>/<YYYY-MM-DD>/*``, skipping ``.hidden`` and ``_MARKER`` files."""
+    """The files of ``<landing_dir>/<YYYY-MM-DD>/``, without ``.hidden`` or ``_MARKER`` ones."""
     folder = landing_dir / window.day.isoformat()
     if not folder.is_dir():
         return []
-    return sorted(
-        p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "_"))
-    )
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "_")))
 
 
 def extract_events(
@@ -74,9 +72,7 @@ def extract_events(
                     )
                     rows += 1
                     unparsable += error is not None
-    log.info(
-        "extract %s: %d files, %d rows, %d unparsable", window, len(files), rows, unparsable
-    )
+    log.info("extract %s: %d files, %d rows, %d unparsable", window, len(files), rows, unparsable)
     return ExtractResult(files=len(files), rows=rows, unparsable=unparsable)
 
 
@@ -119,12 +115,16 @@ def _read(path: Path) -> Iterator[_Record]:
 
 
 def _open_binary(path: Path) -> IO[bytes]:
-    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rb")  # type: ignore[return-value]  # GzipFile is a binary IO
+    return path.open("rb")
 
 
 def _open_text(path: Path) -> IO[str]:
     # surrogateescape keeps undecodable bytes visible so the line can be flagged, not lost
-    return io.TextIOWrapper(_open_binary(path), encoding="utf-8", errors="surrogateescape", newline="")
+    return io.TextIOWrapper(
+        _open_binary(path), encoding="utf-8", errors="surrogateescape", newline=""
+    )
 
 
 def _file_error(message: str) -> _Record:

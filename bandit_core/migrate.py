@@ -91,7 +91,9 @@ def upgrade(conn: psycopg.Connection[Any], sql_dir: Path = SQL_DIR) -> list[Migr
         applied = _apply_migrations(conn, migrations)
         for view in sorted((sql_dir / "views").glob("*.sql")):
             _run(conn, view.name, view.read_text(encoding="utf-8"), as_owner=True)
-        _run(conn, "grants.sql", (sql_dir / "grants.sql").read_text(encoding="utf-8"), as_owner=True)
+        _run(
+            conn, "grants.sql", (sql_dir / "grants.sql").read_text(encoding="utf-8"), as_owner=True
+        )
     finally:
         conn.rollback()
         conn.execute("select pg_advisory_unlock(%s)", (_LOCK_KEY,))
@@ -107,7 +109,9 @@ def pending_migrations(conn: psycopg.Connection[Any], sql_dir: Path = SQL_DIR) -
     return [m for m in read_migrations(sql_dir) if m.version not in done]
 
 
-def _apply_migrations(conn: psycopg.Connection[Any], migrations: list[Migration]) -> list[Migration]:
+def _apply_migrations(
+    conn: psycopg.Connection[Any], migrations: list[Migration]
+) -> list[Migration]:
     _ensure_history(conn)
     done = _applied(conn)
     conn.commit()

@@ -24,9 +24,7 @@ __all__ = ["update_arm_state"]
 log = logging.getLogger(__name__)
 
 
-def update_arm_state(
-    conn: psycopg.Connection[Any], config: CampaignConfig, window: Window
-) -> int:
+def update_arm_state(conn: psycopg.Connection[Any], config: CampaignConfig, window: Window) -> int:
     """Write the campaign's arm state as of the window's day; return the rows written.
 
     Raises:

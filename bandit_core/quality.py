@@ -199,7 +199,9 @@ def _run_suite(conn: psycopg.Connection[Any], window: Window) -> tuple[int, dict
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = context.data_sources.add_postgres(name="smartarm", connection_string=_sqlalchemy_url(conn))
+    source = context.data_sources.add_postgres(
+        name="smartarm", connection_string=_sqlalchemy_url(conn)
+    )
     # the date comes from a datetime.date, never from data or config
     asset = source.add_query_asset(
         name="staged_events",
@@ -237,6 +239,7 @@ def _run_suite(conn: psycopg.Connection[Any], window: Window) -> tuple[int, dict
     observed: dict[str, int] = {}
     for item in outcome.results:
         config = item.expectation_config
+        assert config is not None  # every result comes from a configured expectation
         if item.exception_info and item.exception_info.get("raised_exception"):
             raise RuntimeError(
                 f"expectation {config.type} could not run: "

@@ -88,11 +88,20 @@ def _kpis(shares: list[tuple[Any, ...]], posteriors: list[tuple[Any, ...]]) -> s
     matured = sum(int(r[4]) for r in posteriors if r[0] == latest)
     rewards = sum(float(r[5]) for r in posteriors if r[0] == latest)
     rate = f"{rewards / matured:.2%}" if matured else "n/a"
-    items = [("sends", f"{sends:,}"), ("matured sends", f"{matured:,}"),
-             ("rewards", f"{rewards:,.0f}"), ("reward rate", rate)]
-    return '<div class="kpis">' + "".join(
-        f'<div class="kpi">{escape(label)}<b>{escape(value)}</b></div>' for label, value in items
-    ) + "</div>"
+    items = [
+        ("sends", f"{sends:,}"),
+        ("matured sends", f"{matured:,}"),
+        ("rewards", f"{rewards:,.0f}"),
+        ("reward rate", rate),
+    ]
+    return (
+        '<div class="kpis">'
+        + "".join(
+            f'<div class="kpi">{escape(label)}<b>{escape(value)}</b></div>'
+            for label, value in items
+        )
+        + "</div>"
+    )
 
 
 def _dates(values: list[dt.date]) -> list[str]:

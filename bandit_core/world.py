@@ -78,7 +78,9 @@ class WorldConfig:
         for segment, rates in self.click_rates.items():
             for template, rate in rates.items():
                 if not 0.0 <= rate <= 1.0:
-                    raise ValueError(f"click rate of {segment}/{template} must be in [0, 1], found {rate}")
+                    raise ValueError(
+                        f"click rate of {segment}/{template} must be in [0, 1], found {rate}"
+                    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +109,7 @@ class World:
         regions = rng.choice(len(_REGIONS), size=config.users)
         width = len(str(config.users))
         self.users = [
-            (f"u{i:0{width}d}", values[picks[i]], _REGIONS[regions[i]])
-            for i in range(config.users)
+            (f"u{i:0{width}d}", values[picks[i]], _REGIONS[regions[i]]) for i in range(config.users)
         ]
         self.segment_of = {user_id: value for user_id, value, _ in self.users}
 
@@ -143,7 +144,9 @@ class World:
         n = len(rows)
         rates = self.config.click_rates
         segments = [self.segment_of.get(r[1], "") for r in rows]
-        mu = np.array([rates.get(s, {}).get(r[2], 0.0) for s, r in zip(segments, rows, strict=True)])
+        mu = np.array(
+            [rates.get(s, {}).get(r[2], 0.0) for s, r in zip(segments, rows, strict=True)]
+        )
         best = np.array([max(rates[s].values()) if s in rates else 0.0 for s in segments])
         mean = np.array([np.mean(list(rates[s].values())) if s in rates else 0.0 for s in segments])
 
@@ -152,12 +155,16 @@ class World:
         sent_at = day_start + rng.uniform(8 * _HOUR, 20 * _HOUR, size=n)
         clicked = rng.random(n) < mu
         opened = clicked | (rng.random(n) < self.config.open_rate)
-        unsubscribed = opened & (rng.random(n) < self.config.unsubscribe_rate / max(self.config.open_rate, 1e-9))
+        unsubscribed = opened & (
+            rng.random(n) < self.config.unsubscribe_rate / max(self.config.open_rate, 1e-9)
+        )
         delivered_at = sent_at + rng.uniform(0, 600, size=n)
         click_at = delivered_at + _truncated_exponential(
             rng, self.config.mean_click_delay_hours * _HOUR, window_end - delivered_at
         )
-        open_at = delivered_at + rng.uniform(0, 1, size=n) * (np.minimum(click_at, window_end) - delivered_at)
+        open_at = delivered_at + rng.uniform(0, 1, size=n) * (
+            np.minimum(click_at, window_end) - delivered_at
+        )
         unsubscribe_at = open_at + rng.uniform(0, 600, size=n)
         late = rng.random((n, 4)) < self.config.late_share
 
@@ -181,7 +188,9 @@ class World:
             regret=float(np.sum(best - mu)),
             uniform_regret=float(np.sum(best - mean)),
             best_template_sends=sum(
-                1 for s, r in zip(segments, rows, strict=True) if s in rates and r[2] == self.true_best(s)
+                1
+                for s, r in zip(segments, rows, strict=True)
+                if s in rates and r[2] == self.true_best(s)
             ),
             template_sends=counts,
         )
@@ -198,8 +207,16 @@ class World:
             arrival = moment.date() + dt.timedelta(days=1 if late else 0)
             event_id = hashlib.md5(f"{send_id}:{event_type}".encode()).hexdigest()
             by_day.setdefault(arrival, []).append(
-                (event_id, send_id, campaign_id, user_id, template_id, event_type,
-                 moment.isoformat(timespec="seconds"), "")
+                (
+                    event_id,
+                    send_id,
+                    campaign_id,
+                    user_id,
+                    template_id,
+                    event_type,
+                    moment.isoformat(timespec="seconds"),
+                    "",
+                )
             )
         for arrival, rows in sorted(by_day.items()):
             folder = landing_dir / arrival.isoformat()
@@ -209,11 +226,24 @@ class World:
             with tmp.open("w", newline="", encoding="utf-8") as handle:
                 writer = csv.writer(handle)
                 writer.writerow(
-                    ("event_id", "send_id", "campaign_id", "user_id", "template_id",
-                     "event_type", "event_ts", "value")
+                    (
+                        "event_id",
+                        "send_id",
+                        "campaign_id",
+                        "user_id",
+                        "template_id",
+                        "event_type",
+                        "event_ts",
+                        "value",
+                    )
                 )
-                writer.writerows(sorted(rows, key=lambda r: (r[6], r[0])))
+                ordered: list[tuple[str, ...]] = sorted(rows, key=_by_time_then_id)
+                writer.writerows(ordered)
             tmp.replace(path)
+
+
+def _by_time_then_id(row: tuple[str, ...]) -> tuple[str, str]:
+    return row[6], row[0]
 
 
 def _truncated_exponential(
@@ -222,7 +252,8 @@ def _truncated_exponential(
     """Exponential draws with the given mean, conditioned to fall below ``upper`` (inverse CDF)."""
     u = rng.random(upper.shape)
     mass = -np.expm1(-np.maximum(upper, 0.0) / mean)
-    return np.minimum(-mean * np.log1p(-u * mass), np.maximum(upper - 1.0, 0.0))
+    draws = np.minimum(-mean * np.log1p(-u * mass), np.maximum(upper - 1.0, 0.0))
+    return np.asarray(draws, dtype=np.float64)
 
 
 def _json(value: Mapping[str, Any]) -> str:

@@ -70,8 +70,11 @@ def run_nightly(
     if report_dir is not None:
         conf["report_dir"] = str(report_dir)
 
-    with open(log_file, "a", encoding="utf-8") as log, contextlib.redirect_stdout(log), \
-            contextlib.redirect_stderr(log):
+    with (
+        open(log_file, "a", encoding="utf-8") as log,
+        contextlib.redirect_stdout(log),
+        contextlib.redirect_stderr(log),
+    ):
         if not _metadata_ready:
             from airflow.utils import db as airflow_db
 
@@ -106,4 +109,6 @@ def _recorded_errors(url: str, run_id: str) -> list[str]:
 
     with db.connect(url) as conn:
         rows = db.fetch_all(conn, "audit_failed_steps", {"dag_run_id": run_id})
-    return [f"{step}{f' ({campaign})' if campaign else ''}: {error}" for step, campaign, error in rows]
+    return [
+        f"{step}{f' ({campaign})' if campaign else ''}: {error}" for step, campaign, error in rows
+    ]

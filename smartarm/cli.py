@@ -60,7 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade.set_defaults(handler=_db_upgrade)
 
     campaigns = commands.add_parser("campaigns", help="manage campaign configurations")
-    campaign_commands = campaigns.add_subparsers(dest="campaigns_command", required=True, metavar="ACTION")
+    campaign_commands = campaigns.add_subparsers(
+        dest="campaigns_command", required=True, metavar="ACTION"
+    )
     apply = campaign_commands.add_parser(
         "apply",
         help="validate a campaign YAML file and store it as the campaign's next version",
@@ -93,7 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
         "and audience answer each send list with delayed engagement events.",
     )
     demo.add_argument("--days", type=_positive, default=14, help="simulated days (default 14)")
-    demo.add_argument("--users", type=_positive, default=20_000, help="simulated users (default 20000)")
+    demo.add_argument(
+        "--users", type=_positive, default=20_000, help="simulated users (default 20000)"
+    )
     demo.add_argument("--seed", type=int, default=7, help="seed of the simulated world (default 7)")
     demo.add_argument(
         "--config",
@@ -150,7 +154,9 @@ def _nightly(args: argparse.Namespace) -> int:
     from smartarm.airflow_runner import run_nightly
     from smartarm.warehouse import smartarm_home
 
-    landing = args.landing_dir or os.environ.get("SMARTARM_LANDING_DIR") or smartarm_home() / "landing"
+    landing = (
+        args.landing_dir or os.environ.get("SMARTARM_LANDING_DIR") or smartarm_home() / "landing"
+    )
     reports = os.environ.get("SMARTARM_REPORT_DIR") or smartarm_home() / "reports"
     run = run_nightly(args.date, landing_dir=landing, report_dir=reports)
     print(f"smartarm_nightly {args.date}: {run.state} (run {run.run_id}, landing {landing})")

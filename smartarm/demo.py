@@ -27,9 +27,24 @@ DEMO_CONFIG = Path(__file__).resolve().parents[1] / "examples" / "campaigns" / "
 
 # The hidden truth: each age band has a different best template.
 _CLICK_RATES = {
-    "18-34": {"short_friendly": 0.040, "long_story": 0.030, "discount_first": 0.070, "checklist": 0.045},
-    "35-54": {"short_friendly": 0.050, "long_story": 0.040, "discount_first": 0.045, "checklist": 0.075},
-    "55+": {"short_friendly": 0.045, "long_story": 0.065, "discount_first": 0.030, "checklist": 0.050},
+    "18-34": {
+        "short_friendly": 0.040,
+        "long_story": 0.030,
+        "discount_first": 0.070,
+        "checklist": 0.045,
+    },
+    "35-54": {
+        "short_friendly": 0.050,
+        "long_story": 0.040,
+        "discount_first": 0.045,
+        "checklist": 0.075,
+    },
+    "55+": {
+        "short_friendly": 0.045,
+        "long_story": 0.065,
+        "discount_first": 0.030,
+        "checklist": 0.050,
+    },
 }
 _AGE_WEIGHTS = {"18-34": 0.40, "35-54": 0.35, "55+": 0.25}
 
@@ -95,11 +110,14 @@ def run_demo(*, days: int, users: int, seed: int, config_path: str | None) -> in
             outcome = world.respond(conn, send_date, landing)
         cumulative += outcome.regret
         uniform += outcome.uniform_regret
-        leader, leader_sends = outcome.template_sends.most_common(1)[0] if outcome.sends else ("-", 0)
+        leader, leader_sends = (
+            outcome.template_sends.most_common(1)[0] if outcome.sends else ("-", 0)
+        )
         share = leader_sends / outcome.sends if outcome.sends else 0.0
         best_share = outcome.best_template_sends / outcome.sends if outcome.sends else 0.0
         print(
-            f"{index + 1:>3}  {send_date.isoformat():10}  {outcome.sends:>6,}  {outcome.clicks:>6,}  "
+            f"{index + 1:>3}  {send_date.isoformat():10}  "
+            f"{outcome.sends:>6,}  {outcome.clicks:>6,}  "
             f"{f'{leader} {share:.0%}':<24}  {best_share:>10.0%}  {cumulative:>7.1f}  "
             f"{uniform:>7.1f}  {cumulative / uniform if uniform else 1.0:>5.2f}",
             flush=True,
@@ -110,8 +128,8 @@ def run_demo(*, days: int, users: int, seed: int, config_path: str | None) -> in
     print("uniform: the same for an equal split; ratio < 1 means the bandit beats an A/B split.")
     print(f"finished in {time.monotonic() - started:.0f} s")
     print(f"report:      {reports / (config.campaign_id + '.html')}")
-    print(f"send lists:  select * from crm.send_list_v1   (role smartarm_crm)")
-    print(f"analytics:   select * from reporting.regret_estimate   (role smartarm_analyst)")
+    print("send lists:  select * from crm.send_list_v1   (role smartarm_crm)")
+    print("analytics:   select * from reporting.regret_estimate   (role smartarm_analyst)")
     print(f"event files: {landing}")
     print(f"database:    {_redact(url)}   (embedded unless SMARTARM_DATABASE_URL is set)")
     return 0

@@ -98,6 +98,4 @@ def drop_smartarm_schemas(conn: psycopg.Connection[Any]) -> None:
     """Drop every SmartArm schema and what is in it (the demo's fresh start)."""
     with conn.transaction():
         for schema in SMARTARM_SCHEMAS:
-            conn.execute(
-                sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema))
-            )
+            conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema)))

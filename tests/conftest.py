@@ -100,7 +100,9 @@ def warehouse_url(server_url: str, template_url: str) -> Iterator[str]:
         )
     yield with_database(server_url, name)
     with _admin(server_url) as admin:
-        admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        admin.execute(
+            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+        )
 
 
 @pytest.fixture
@@ -119,7 +121,9 @@ def empty_database_url(server_url: str) -> Iterator[str]:
         admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
     yield with_database(server_url, name)
     with _admin(server_url) as admin:
-        admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        admin.execute(
+            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+        )
 
 
 @pytest.fixture(scope="session")

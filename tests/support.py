@@ -15,7 +15,13 @@ from bandit_core.campaigns import apply_campaign
 from bandit_core.config import CampaignConfig, parse_campaign
 
 EVENT_HEADER = (
-    "event_id", "send_id", "campaign_id", "user_id", "template_id", "event_type", "event_ts",
+    "event_id",
+    "send_id",
+    "campaign_id",
+    "user_id",
+    "template_id",
+    "event_type",
+    "event_ts",
     "value",
 )
 
@@ -66,7 +72,9 @@ def campaign_config(
         },
     }
     if frequency_cap is not None:
-        spec["eligibility"] = {"frequency_cap": {"max_sends": frequency_cap[0], "days": frequency_cap[1]}}
+        spec["eligibility"] = {
+            "frequency_cap": {"max_sends": frequency_cap[0], "days": frequency_cap[1]}
+        }
     return parse_campaign(json.dumps(spec))
 
 
@@ -113,9 +121,10 @@ def table_digests(conn: psycopg.Connection[Any]) -> dict[str, str]:
     for table in STATE_TABLES:
         schema, name = table.split(".")
         row = conn.execute(
-            sql.SQL("select md5(coalesce(string_agg(t::text, chr(10) order by t::text), '')) from {} as t").format(
-                sql.Identifier(schema, name)
-            )
+            sql.SQL(
+                "select md5(coalesce(string_agg(t::text, chr(10) order by t::text), ''))"
+                " from {} as t"
+            ).format(sql.Identifier(schema, name))
         ).fetchone()
         assert row is not None
         digests[table] = row[0]

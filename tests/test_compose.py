@@ -63,8 +63,10 @@ def test_every_host_path_exists(compose: dict[str, Any]) -> None:
 
 def test_dockerfile_copies_what_the_services_point_at(compose: dict[str, Any]) -> None:
     dockerfile = (REPO / "Dockerfile").read_text(encoding="utf-8")
-    copied = dict(re.findall(r"^COPY (?:--chown=\S+ )?(\S+) (/opt/smartarm/\S+)$", dockerfile, re.M))
-    for source, target in copied.items():
+    copied = dict(
+        re.findall(r"^COPY (?:--chown=\S+ )?(\S+) (/opt/smartarm/\S+)$", dockerfile, re.M)
+    )
+    for source in copied:
         assert (REPO / source).exists(), source
     env = compose["x-airflow-common"]["environment"]
     assert copied["dags"] == env["AIRFLOW__CORE__DAGS_FOLDER"]

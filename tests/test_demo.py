@@ -20,7 +20,11 @@ def _demo(tmp_path: Path, *, url: str | None, days: int = 4) -> str:
         env["SMARTARM_DATABASE_URL"] = url
     done = subprocess.run(
         [sys.executable, "-m", "smartarm.cli", "demo", "--days", str(days), "--users", "1500"],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=600,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
@@ -38,7 +42,7 @@ def test_demo_runs_the_loop_and_regret_falls_below_uniform(
     ratios = _ratios(output)
     assert len(ratios) == 4, output
     assert ratios[0] == pytest.approx(1.0, abs=0.05)  # day 1 is an equal split
-    assert ratios[-1] < 0.9, output                  # learning from day 3 on
+    assert ratios[-1] < 0.9, output  # learning from day 3 on
     report = re.search(r"report:\s+(\S+)", output)
     assert report is not None and Path(report.group(1)).is_file()
     if mode == "embedded":

@@ -77,7 +77,10 @@ def test_parsing_the_dag_imports_no_heavy_module() -> None:
     heavy = {"great_expectations", "pandas", "numpy", "scipy", "psycopg", "pyarrow"}
     assert not {m.split(".")[0] for m in loaded} & heavy
     # the retry policy resolves SmartArm's exception classes, a module without imports
-    assert {m for m in loaded if m.startswith("bandit_core")} <= {"bandit_core", "bandit_core.errors"}
+    assert {m for m in loaded if m.startswith("bandit_core")} <= {
+        "bandit_core",
+        "bandit_core.errors",
+    }
 
 
 def test_bandit_core_never_imports_airflow() -> None:

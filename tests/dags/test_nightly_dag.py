@@ -27,9 +27,7 @@ class Loop:
         self.landing = tmp_path / "landing"
         self.reports = tmp_path / "reports"
         self.config = load_campaign(DEMO_CONFIG)
-        self.world = demo_world(
-            self.config.campaign_id, users=users, attribution_days=2, seed=3
-        )
+        self.world = demo_world(self.config.campaign_id, users=users, attribution_days=2, seed=3)
         with connect(url) as conn:
             apply_campaign(conn, self.config)
             self.world.create_users(conn)
@@ -51,7 +49,9 @@ class Loop:
 
 
 @pytest.fixture
-def loop(warehouse_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, airflow_metadata: None) -> Loop:
+def loop(
+    warehouse_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, airflow_metadata: None
+) -> Loop:
     monkeypatch.setenv("SMARTARM_DATABASE_URL", warehouse_url)
     return Loop(warehouse_url, tmp_path)
 
@@ -89,16 +89,31 @@ def test_each_night_publishes_one_row_per_eligible_user_and_learns(loop: Loop) -
         START + dt.timedelta(days=4),
     )[0]
     sent_by_day_3 = _query(
-        loop.url, "select count(*) from core.sends where send_date <= %s", START + dt.timedelta(days=3)
+        loop.url,
+        "select count(*) from core.sends where send_date <= %s",
+        START + dt.timedelta(days=3),
     )[0][0]
     assert matured[0] == sent_by_day_3
-    assert matured[1] == _query(loop.url, "select count(*) from core.sends where send_date <= %s", START + dt.timedelta(days=4))[0][0]
+    assert (
+        matured[1]
+        == _query(
+            loop.url,
+            "select count(*) from core.sends where send_date <= %s",
+            START + dt.timedelta(days=4),
+        )[0][0]
+    )
 
     # every step of every run succeeded and was recorded
     statuses = _query(loop.url, "select step, status, count(*) from audit.runs group by 1, 2")
     assert {status for _, status, _ in statuses} == {"success"}
     assert {step for step, _, _ in statuses} == {
-        "extract", "validate", "update_posteriors", "allocate", "assign", "publish", "report",
+        "extract",
+        "validate",
+        "update_posteriors",
+        "allocate",
+        "assign",
+        "publish",
+        "report",
     }
     report = (loop.reports / "welcome_series.html").read_text(encoding="utf-8")
     assert report.count("<svg") >= 5 and "Latest validation" in report
@@ -116,7 +131,9 @@ def test_the_send_list_asset_event_carries_date_and_counts(loop: Loop) -> None:
             .join(AssetModel, AssetEvent.asset_id == AssetModel.id)
             .where(AssetModel.name == "smartarm_send_list")
         ).all()
-    rows = _query(loop.url, "select row_count from crm.batches_v1 where send_date = %s", START)[0][0]
+    rows = _query(loop.url, "select row_count from crm.batches_v1 where send_date = %s", START)[0][
+        0
+    ]
     assert {"send_date": START.isoformat(), "campaigns": {"welcome_series": rows}} in [
         e.extra for e in events
     ]
@@ -143,14 +160,20 @@ def test_a_failed_gate_stops_learning_and_keeps_yesterdays_list(loop: Loop) -> N
     shutil.rmtree(loop.landing / window.isoformat())  # the day's export never arrived
     run = loop.run(window)
     assert run.state == "failed"
-    assert any("validate" in f and "no event rows for window" in f for f in run.failures), run.failures
+    assert any("validate" in f and "no event rows for window" in f for f in run.failures), (
+        run.failures
+    )
 
     published = [r[0] for r in _query(loop.url, "select send_date from crm.batches_v1 order by 1")]
     assert published == [START, START + dt.timedelta(days=1)]  # nothing for the failed night
-    assert _query(loop.url, "select count(*) from bandit.arm_state where as_of = %s", window)[0][0] == 0
+    assert (
+        _query(loop.url, "select count(*) from bandit.arm_state where as_of = %s", window)[0][0]
+        == 0
+    )
     failures = _query(
         loop.url,
-        "select step, status, error from reporting.run_status where window_date = %s and status = 'failed'",
+        "select step, status, error from reporting.run_status"
+        " where window_date = %s and status = 'failed'",
         window,
     )
     assert [(step, status) for step, status, _ in failures] == [("validate", "failed")]

@@ -37,8 +37,15 @@ def seeded(conn: psycopg.Connection[Any]) -> psycopg.Connection[Any]:
     return conn
 
 
-def _good(event_id: str, send: str = "s1", user: str = "u1", template: str = "a",
-          event_type: str = "click", ts: str = "2026-01-02T10:00:00Z", value: str = "") -> list[str]:
+def _good(
+    event_id: str,
+    send: str = "s1",
+    user: str = "u1",
+    template: str = "a",
+    event_type: str = "click",
+    ts: str = "2026-01-02T10:00:00Z",
+    value: str = "",
+) -> list[str]:
     return [event_id, send, "c1", user, template, event_type, ts, value]
 
 
@@ -53,24 +60,38 @@ def test_bad_rows_are_quarantined_by_rule_and_good_rows_load(
             _good("e1"),
             _good("e2", event_type="open"),
             _good("e3", send="s2", user="u2", template="b", event_type="delivered"),
-            _good("e4", ts="yesterday"),                               # bad_timestamp
-            _good("e5", value="-3"),                                   # negative_value
-            _good("e6", event_type="teleport"),                        # unknown_event_type
-            _good("e7", send="nope"),                                  # unknown_send
-            _good("e8", template="z"),                 # unknown_template, send_mismatch
-            _good("e9", ts="2026-01-03T00:00:00Z"),    # event_in_future, outside_attribution_window
-            _good("e10", send="s3", user="u3"),                        # outside_attribution_window
-            _good("e1"),                                               # duplicate_event_id
-            _good("e11", user="u2"),                                   # send_mismatch
-            ["e12", "s1", "c1", "u1"],                                 # unparsable (4 fields)
+            _good("e4", ts="yesterday"),  # bad_timestamp
+            _good("e5", value="-3"),  # negative_value
+            _good("e6", event_type="teleport"),  # unknown_event_type
+            _good("e7", send="nope"),  # unknown_send
+            _good("e8", template="z"),  # unknown_template, send_mismatch
+            _good("e9", ts="2026-01-03T00:00:00Z"),  # event_in_future, outside_attribution_window
+            _good("e10", send="s3", user="u3"),  # outside_attribution_window
+            _good("e1"),  # duplicate_event_id
+            _good("e11", user="u2"),  # send_mismatch
+            ["e12", "s1", "c1", "u1"],  # unparsable (4 fields)
         ],
     )
     # a second format in the same window: JSON Lines, one bad line
     (folder / "b.jsonl").write_text(
-        json.dumps(dict(zip(
-            ["event_id", "send_id", "campaign_id", "user_id", "template_id", "event_type", "event_ts"],
-            _good("e13", event_type="open")[:7], strict=True,
-        ))) + "\n{not json\n",
+        json.dumps(
+            dict(
+                zip(
+                    [
+                        "event_id",
+                        "send_id",
+                        "campaign_id",
+                        "user_id",
+                        "template_id",
+                        "event_type",
+                        "event_ts",
+                    ],
+                    _good("e13", event_type="open")[:7],
+                    strict=True,
+                )
+            )
+        )
+        + "\n{not json\n",
         encoding="utf-8",
     )
     extracted = extract_events(conn, landing_dir, WINDOW)
@@ -104,7 +125,9 @@ def test_bad_rows_are_quarantined_by_rule_and_good_rows_load(
     assert recorded == (1.0,)
 
 
-def test_parquet_and_gzip_files_are_read(seeded: psycopg.Connection[Any], landing_dir: Path) -> None:
+def test_parquet_and_gzip_files_are_read(
+    seeded: psycopg.Connection[Any], landing_dir: Path
+) -> None:
     folder = landing_dir / "2026-01-02"
     folder.mkdir()
     table = pa.table(
@@ -139,7 +162,9 @@ def test_parquet_and_gzip_files_are_read(seeded: psycopg.Connection[Any], landin
     assert rows[2][2] == 1.0
 
 
-def test_rerunning_a_window_replaces_its_rows(seeded: psycopg.Connection[Any], landing_dir: Path) -> None:
+def test_rerunning_a_window_replaces_its_rows(
+    seeded: psycopg.Connection[Any], landing_dir: Path
+) -> None:
     write_events(landing_dir / "2026-01-02" / "a.csv", [_good("e1"), _good("e2", value="x")])
     for _ in range(2):
         extract_events(seeded, landing_dir, WINDOW)
@@ -172,12 +197,15 @@ def test_too_many_bad_rows_stop_the_run_and_load_nothing(
         [_good("e1"), _good("e2", send="x"), _good("e3", send="y")],
     )
     extract_events(seeded, landing_dir, WINDOW)
-    with pytest.raises(DataQualityError, match=r"2 of 3 rows \(66\.7%\) broke a rule .* limit of 10\.0%"):
+    with pytest.raises(
+        DataQualityError, match=r"2 of 3 rows \(66\.7%\) broke a rule .* limit of 10\.0%"
+    ):
         validate_events(seeded, WINDOW, max_quarantine_share=0.1)
     assert seeded.execute("select count(*) from core.events").fetchone() == (0,)
     assert seeded.execute("select count(*) from quarantine.events").fetchone() == (2,)
     gate = seeded.execute(
-        "select success, observed from audit.validation_results where check_name = 'quarantine_share'"
+        "select success, observed from audit.validation_results"
+        " where check_name = 'quarantine_share'"
     ).fetchone()
     assert gate is not None and gate[0] is False and gate[1] == pytest.approx(2 / 3)
 

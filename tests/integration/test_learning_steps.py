@@ -19,8 +19,15 @@ from bandit_core.window import Window
 from tests.support import add_sends, add_users, apply, campaign_config, day
 
 
-def _event(conn: psycopg.Connection[Any], event_id: str, send_id: str, ts: str, arrival: str,
-           value: float | None = None, event_type: str = "click") -> None:
+def _event(
+    conn: psycopg.Connection[Any],
+    event_id: str,
+    send_id: str,
+    ts: str,
+    arrival: str,
+    value: float | None = None,
+    event_type: str = "click",
+) -> None:
     conn.execute(
         "insert into core.events select %s, send_id, campaign_id, user_id, template_id, %s,"
         " %s::timestamptz, %s, %s, 'test.csv', 1 from core.sends where send_id = %s",
@@ -91,7 +98,9 @@ def test_rerunning_a_day_rewrites_the_same_state(history: psycopg.Connection[Any
 
 def test_days_must_run_in_order(history: psycopg.Connection[Any]) -> None:
     _run(history, "2026-01-01")
-    with pytest.raises(StateError, match=r"no arm state as of 2026-01-02 .* run the nightly windows in order"):
+    with pytest.raises(
+        StateError, match=r"no arm state as of 2026-01-02 .* run the nightly windows in order"
+    ):
         _run(history, "2026-01-03")
 
 
@@ -182,7 +191,7 @@ def test_allocation_follows_the_posterior_within_the_rails(
     gold = dict(
         conn.execute(
             "select template_id, probability from bandit.allocations"
-            " where segment = '{\"tier\": \"gold\"}' order by template_id"
+            ' where segment = \'{"tier": "gold"}\' order by template_id'
         ).fetchall()
     )
     # b is best with near certainty; a and c keep the 5% floor: 0.05 + 0.85 * P(best)
@@ -201,7 +210,11 @@ def test_publish_swaps_atomically_and_keeps_published_at_when_unchanged(
     version = conn.execute("select distinct model_version from bandit.allocations").fetchone()[0]
     first = publish_campaign(conn, "c1", window, expected_rows=rows, model_version=version)
     again = publish_campaign(conn, "c1", window, expected_rows=rows, model_version=version)
-    assert (first.rows, first.checksum, first.published_at) == (again.rows, again.checksum, again.published_at)
+    assert (first.rows, first.checksum, first.published_at) == (
+        again.rows,
+        again.checksum,
+        again.published_at,
+    )
     listed = conn.execute(
         "select count(*), count(distinct user_id) from crm.send_list_v1 where send_date = %s",
         (window.send_date,),

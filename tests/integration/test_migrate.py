@@ -14,7 +14,9 @@ from bandit_core.migrate import pending_migrations, read_migrations, upgrade
 
 def test_fresh_database_gets_every_migration_once(empty_database_url: str) -> None:
     with connect(empty_database_url) as conn:
-        assert [m.version for m in pending_migrations(conn)] == [m.version for m in read_migrations()]
+        assert [m.version for m in pending_migrations(conn)] == [
+            m.version for m in read_migrations()
+        ]
         first = upgrade(conn)
         second = upgrade(conn)
         recorded = conn.execute(
@@ -48,7 +50,9 @@ def test_an_edited_migration_is_refused(empty_database_url: str, tmp_path: Path)
         upgrade(conn, sql_dir)
         edited = sql_dir / "migrations" / "0002_config.sql"
         edited.write_text(edited.read_text() + "\n-- edited after release\n")
-        with pytest.raises(MigrationError, match=r"0002_config\.sql was changed after it was applied"):
+        with pytest.raises(
+            MigrationError, match=r"0002_config\.sql was changed after it was applied"
+        ):
             upgrade(conn, sql_dir)
 
 
@@ -67,7 +71,9 @@ def test_a_failing_migration_rolls_back_alone(empty_database_url: str, tmp_path:
                 "select table_name from information_schema.tables where table_schema = 'audit'"
             ).fetchall()
         }
-        versions = [r[0] for r in conn.execute("select version from smartarm_meta.schema_migrations")]
+        versions = [
+            r[0] for r in conn.execute("select version from smartarm_meta.schema_migrations")
+        ]
     assert "good" in tables and "half" not in tables
     assert 9998 in versions and 9999 not in versions
 

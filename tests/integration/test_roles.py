@@ -48,19 +48,22 @@ READABLE = {
         "reporting.quarantine_summary",
     },
 }
-EVERYTHING = sorted(set().union(*READABLE.values()) | {
-    "crm.batches",
-    "core.sends",
-    "core.users",
-    "core.user_contacts",
-    "core.events",
-    "bandit.arm_state",
-    "bandit.allocations",
-    "config.campaigns",
-    "staging.events",
-    "quarantine.events",
-    "audit.runs",
-})
+EVERYTHING = sorted(
+    set().union(*READABLE.values())
+    | {
+        "crm.batches",
+        "core.sends",
+        "core.users",
+        "core.user_contacts",
+        "core.events",
+        "bandit.arm_state",
+        "bandit.allocations",
+        "config.campaigns",
+        "staging.events",
+        "quarantine.events",
+        "audit.runs",
+    }
+)
 
 
 @pytest.mark.parametrize("group", sorted(READABLE))

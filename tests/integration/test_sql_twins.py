@@ -16,7 +16,9 @@ from bandit_core.assignment import assignment_key, segment_key, unit_hash
     "key",
     [
         pytest.param("", id="empty"),
-        pytest.param(assignment_key("c", "u1", dt.date(2026, 1, 2), 7, "template"), id="assignment"),
+        pytest.param(
+            assignment_key("c", "u1", dt.date(2026, 1, 2), 7, "template"), id="assignment"
+        ),
         pytest.param("ünïcode ' ; -- \x1f", id="hostile"),
     ],
 )

@@ -63,13 +63,18 @@ def _replace(old: str, new: str) -> str:
     [
         pytest.param("", "the file is empty", id="empty-file"),
         pytest.param("campaign_id: [", "not valid YAML", id="not-yaml"),
-        pytest.param("- a\n- b\n", "(top level): expected a mapping, found a list", id="not-a-mapping"),
         pytest.param(
-            _replace("campaign_id: c1\n", ""), "<campaign>:1: campaign_id: is required but missing",
+            "- a\n- b\n", "(top level): expected a mapping, found a list", id="not-a-mapping"
+        ),
+        pytest.param(
+            _replace("campaign_id: c1\n", ""),
+            "<campaign>:1: campaign_id: is required but missing",
             id="missing-campaign-id",
         ),
         pytest.param(
-            _replace("  - {id: b, channel: sms, features: {tone: short}}", "  - {id: a, channel: sms}"),
+            _replace(
+                "  - {id: b, channel: sms, features: {tone: short}}", "  - {id: a, channel: sms}"
+            ),
             "<campaign>:5: templates[1].id: duplicate template id 'a' (also templates[0])",
             id="duplicate-template",
         ),
@@ -148,8 +153,8 @@ def test_policy_alias_is_stored_under_its_canonical_name() -> None:
 
 
 def test_hostile_ids_are_accepted_as_data() -> None:
-    text = VALID.replace("campaign_id: c1", "campaign_id: \"c1'; drop table x; --\"").replace(
-        "{id: a,", "{id: \"ü ünïcode \\\"q\\\"\","
+    text = VALID.replace("campaign_id: c1", 'campaign_id: "c1\'; drop table x; --"').replace(
+        "{id: a,", '{id: "ü ünïcode \\"q\\"",'
     )
     config = parse_campaign(text)
     assert config.campaign_id == "c1'; drop table x; --"
