@@ -44,6 +44,7 @@ def write_report(conn: psycopg.Connection[Any], campaign_id: str, report_dir: Pa
     fd, tmp = tempfile.mkstemp(dir=report_dir, prefix=f".{safe}.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(html)
+    os.chmod(tmp, 0o644)  # mkstemp creates it private; a report is meant to be shared
     os.replace(tmp, target)
     return target
 
@@ -120,12 +121,14 @@ def _share_chart(rows: list[tuple[Any, ...]]) -> str:
 
 
 def _posterior_charts(rows: list[tuple[Any, ...]]) -> str:
-    if not rows:
-        return "<p>No posterior yet.</p>"
-    dates = sorted({r[0] for r in rows})
+    dates = sorted({r[0] for r in rows if r[4] > 0})
+    if not dates:
+        return "<p>No matured sends yet: the posterior is still the prior.</p>"
     by_segment: dict[str, dict[str, dict[dt.date, float]]] = defaultdict(lambda: defaultdict(dict))
-    for as_of, segment, template_id, mean, _matured, _rewards in rows:
-        by_segment[segment][template_id][as_of] = float(mean)
+    for as_of, segment, template_id, mean, matured, _rewards in rows:
+        # before any send matured the posterior is the prior: not worth a point
+        if matured > 0:
+            by_segment[segment][template_id][as_of] = float(mean)
     charts = []
     for segment in sorted(by_segment):
         series = {

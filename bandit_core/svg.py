@@ -24,7 +24,17 @@ _W, _H = 640, 260
 _LEFT, _RIGHT, _TOP, _BOTTOM = 56, 150, 28, 36
 
 
-def _frame(title: str, y_max: float, y_format: str, x_labels: Sequence[str]) -> list[str]:
+def _tick(value: float, y_max: float, y_format: str | None) -> str:
+    if y_format is not None:
+        return format(value, y_format)
+    if y_max >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+def _frame(
+    title: str, y_max: float, y_format: str | None, x_labels: Sequence[str]
+) -> list[str]:
     plot_w, plot_h = _W - _LEFT - _RIGHT, _H - _TOP - _BOTTOM
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_W} {_H}" '
@@ -37,11 +47,13 @@ def _frame(title: str, y_max: float, y_format: str, x_labels: Sequence[str]) -> 
         parts.append(
             f'<line x1="{_LEFT}" x2="{_LEFT + plot_w}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
             f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" class="axis" text-anchor="end">'
-            f"{format(value, y_format)}</text>"
+            f"{_tick(value, y_max, y_format)}</text>"
         )
     step = max(1, len(x_labels) // 7)
+    last = len(x_labels) - 1
     for i, label in enumerate(x_labels):
-        if i % step == 0 or i == len(x_labels) - 1:
+        # every step-th label, and the last one unless it would overlap its neighbour
+        if i % step == 0 and (i == last or last - i >= step / 2) or i == last:
             parts.append(
                 f'<text x="{_x(i, len(x_labels)):.1f}" y="{_H - 12}" class="axis" '
                 f'text-anchor="middle">{escape(label)}</text>'
@@ -74,7 +86,7 @@ def line_chart(
     x_labels: Sequence[str],
     *,
     title: str,
-    y_format: str = ".3g",
+    y_format: str | None = None,
 ) -> str:
     """One line per series over ``x_labels``; ``None`` leaves a gap."""
     values = [v for points in series.values() for v in points if v is not None]
