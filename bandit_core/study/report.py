@@ -4,14 +4,13 @@ A result row (``result_row``) is the JSON-lines contract of ``smartarm paper`` a
 simulate``: ``scenario``, ``architecture``, ``traffic_per_day``, ``policy``, ``reps``,
 ``decisions``, ``pseudo_regret_mean``, ``pseudo_regret_sd``, ``realized_regret_mean``,
 ``realized_regret_sd`` and, for paper cells, ``table``, ``row``, ``published_mean`` and
-``published_sd``. The plots are hand-written SVG (no plotting library needed).
+``published_sd``. The plots are standalone SVG files drawn with ``bandit_core.svg`` (the
+charts of the pipeline's HTML report), so no plotting library is needed.
 """
 
 from __future__ import annotations
 
 import csv
-import html
-import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,14 +18,15 @@ from typing import Any
 import numpy as np
 
 from bandit_core.study.runner import CellResult
+from bandit_core.svg import line_chart
 
 __all__ = [
     "CSV_FIELDS",
     "CURVE_FIELDS",
     "RESULT_FIELDS",
     "curve_rows",
+    "regret_chart",
     "result_row",
-    "svg_plot",
     "write_csv",
     "write_svg",
 ]
@@ -103,99 +103,56 @@ def curve_rows(results: Sequence[CellResult], label: str) -> list[dict[str, Any]
     return out
 
 
-_COLOURS = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-    "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd",
-)  # fmt: skip
+_CHART_CSS = (
+    ".chart .title{font:600 13px sans-serif}"
+    ".chart .axis,.chart .legend{font:10px sans-serif;fill:#444}.chart .grid{stroke:#eee}"
+)
+_CHART_W, _CHART_H = 640, 260  # the size bandit_core.svg draws at
 
 
-def _nice_step(span: float) -> float:
-    raw = span / 5.0
-    power = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1.0
-    for m in (1, 2, 2.5, 5, 10):
-        if m * power >= raw:
-            return m * power
-    return 10 * power
+def _label(n: int) -> str:
+    return f"{n / 1000:g}k" if n >= 1000 else str(n)
 
 
-def svg_plot(
-    title: str,
-    series: Sequence[tuple[str, np.ndarray, np.ndarray]],
-    x_label: str = "decisions",
-    y_label: str = "mean cumulative regret",
-) -> str:
-    """A line chart: each series is (name, x, y). Returns the SVG document."""
-    width, height = 860, 520
-    left, right, top, bottom = 70, 210, 40, 55
-    xs = np.concatenate([np.concatenate([[0.0], x]) for _, x, _ in series])
-    ys = np.concatenate([np.concatenate([[0.0], y]) for _, _, y in series])
-    x_max = float(np.max(xs)) or 1.0
-    y_min = min(0.0, float(np.min(ys)))
-    y_max = float(np.max(ys)) or 1.0
-    plot_w, plot_h = width - left - right, height - top - bottom
+def regret_chart(title: str, results: Sequence[CellResult], realized: bool = True) -> str:
+    """A standalone SVG of the mean cumulative regret against decisions.
 
-    def px(x: float) -> float:
-        return left + plot_w * x / x_max
-
-    def py(y: float) -> float:
-        return top + plot_h * (1.0 - (y - y_min) / (y_max - y_min))
-
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
-        '<rect width="100%" height="100%" fill="white"/>',
-        f'<text x="{left}" y="{top - 15}" font-size="15">{html.escape(title)}</text>',
+    Base policies and their blackbox versions get one chart each (one above the other), so
+    that no chart has more lines than the palette has colours.
+    """
+    what = "realized regret" if realized else "pseudo-regret"
+    groups = [
+        ("", [r for r in results if not r.cell.policy_name.startswith("bb_")]),
+        ("blackbox versions: ", [r for r in results if r.cell.policy_name.startswith("bb_")]),
     ]
-    step = _nice_step(y_max - y_min)
-    for tick in np.arange(math.ceil(y_min / step) * step, y_max + 1e-9, step).tolist():
-        y = py(tick)
-        out.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#eee"/>'
+    charts = []
+    for prefix, group in groups:
+        if not group:
+            continue
+        samples = group[0].samples
+        series = {
+            r.cell.policy_name: np.mean(
+                r.samples.realized if realized else r.samples.pseudo, axis=0
+            ).tolist()
+            for r in group
+        }
+        labels = [_label(n) for n in samples.checkpoints.tolist()]
+        charts.append(line_chart(series, labels, title=f"{prefix}{title}: mean cumulative {what}"))
+    height = _CHART_H * len(charts)
+    placed = [
+        chart.replace(
+            "<svg ", f'<svg x="0" y="{i * _CHART_H}" width="{_CHART_W}" height="{_CHART_H}" ', 1
         )
-        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{tick:g}</text>')
-    base = top + plot_h
-    for tick in np.arange(0.0, x_max + 1e-9, _nice_step(x_max)).tolist():
-        x = px(tick)
-        out.append(f'<line x1="{x:.1f}" y1="{base}" x2="{x:.1f}" y2="{base + 5}" stroke="black"/>')
-        out.append(f'<text x="{x:.1f}" y="{base + 18}" text-anchor="middle">{tick:g}</text>')
-    frame = f'x="{left}" y="{top}" width="{plot_w}" height="{plot_h}"'
-    out.append(f'<rect {frame} fill="none" stroke="black"/>')
-    label = html.escape(x_label)
-    out.append(
-        f'<text x="{left + plot_w / 2}" y="{height - 12}" text-anchor="middle">{label}</text>'
+        for i, chart in enumerate(charts)
+    ]
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_CHART_W}" height="{height}" '
+        f'viewBox="0 0 {_CHART_W} {height}"><rect width="100%" height="100%" fill="white"/>'
+        f"<style>{_CHART_CSS}</style>{''.join(placed)}</svg>\n"
     )
-    out.append(
-        f'<text transform="translate(16 {top + plot_h / 2}) rotate(-90)" text-anchor="middle">'
-        f"{html.escape(y_label)}</text>"
-    )
-    for i, (name, xs_i, ys_i) in enumerate(series):
-        colour = _COLOURS[i % len(_COLOURS)]
-        xy = zip([0.0, *xs_i.tolist()], [0.0, *ys_i.tolist()], strict=True)
-        points = " ".join(f"{px(a):.1f},{py(b):.1f}" for a, b in xy)
-        dash = ' stroke-dasharray="5 3"' if name.startswith("bb_") else ""
-        out.append(
-            f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="1.6"{dash}/>'
-        )
-        ly = top + 14 + 18 * i
-        lx = left + plot_w + 12
-        out.append(
-            f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 24}" y2="{ly - 4}" '
-            f'stroke="{colour}" stroke-width="2"{dash}/>'
-        )
-        out.append(f'<text x="{lx + 30}" y="{ly}">{html.escape(name)}</text>')
-    out.append("</svg>")
-    return "\n".join(out) + "\n"
 
 
 def write_svg(path: Path, title: str, results: Sequence[CellResult], realized: bool = True) -> None:
-    """Plot the mean cumulative regret of every result against decisions."""
-    series = []
-    for result in results:
-        s = result.samples
-        y = s.realized if realized else s.pseudo
-        series.append(
-            (result.cell.policy_name, s.checkpoints.astype(np.float64), np.mean(y, axis=0))
-        )
-    label = "mean cumulative realized regret" if realized else "mean cumulative pseudo-regret"
+    """Write ``regret_chart`` to ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(svg_plot(title, series, y_label=label), encoding="utf-8")
+    path.write_text(regret_chart(title, results, realized), encoding="utf-8")

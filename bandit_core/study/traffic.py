@@ -9,8 +9,9 @@ authors' simulator, reference notes §2.3). Two ways to draw arrival times:
   probability λ(t)/λ_max. Counts in a window are then Poisson with mean ∫ λ, which the batch
   engine uses directly (``window_counts``).
 - ``"frozen-rate"``: the authors' code, ``gap = min(Exp(λ(t_now)), 3600 s)`` with the rate frozen
-  at the current time and, for the first arrival, the rate of a uniformly random hour. It gives
-  fewer arrivals per day than ∫ λ at high traffic (≈18,200 instead of ≈19,700).
+  at the current time and, for the first arrival, the rate of a uniformly random hour. The rate
+  changes over hours and the gaps last seconds to minutes, so the counts are within 1% of ∫ λ
+  (19,730 a day at high traffic against 19,719).
 
 Times are seconds from 00:00 of day 1.
 """

@@ -1,0 +1,165 @@
+"""``smartarm paper`` and ``smartarm simulate``: output contracts, files and errors."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from smartarm.cli import build_parser, main
+from smartarm.study_cli import ProgressBar
+
+CONTRACT = {
+    "scenario",
+    "architecture",
+    "traffic_per_day",
+    "policy",
+    "reps",
+    "decisions",
+    "pseudo_regret_mean",
+    "pseudo_regret_sd",
+    "realized_regret_mean",
+    "realized_regret_sd",
+}
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        pytest.param(["paper", "--help"], "beside the published mean (sd)", id="paper"),
+        pytest.param(["simulate", "--help"], "--policies ts,ucb1,uniform", id="simulate"),
+    ],
+)
+def test_study_commands_explain_themselves(
+    argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args(argv)
+    assert exited.value.code == 0
+    assert expected in " ".join(capsys.readouterr().out.split())
+
+
+def test_simulate_prints_one_json_object_per_policy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [
+        "simulate", "--arms", "0.5,0.45,0.45", "--traffic-per-day", "2000", "--decisions", "4000",
+        "--architecture", "batch", "--policies", "ts,ucb1,uniform", "--reps", "20", "--seed", "1",
+        "--json", "--out", str(tmp_path),
+    ]  # fmt: skip
+    assert main(argv) == 0
+    out = capsys.readouterr()
+    rows = [json.loads(line) for line in out.out.splitlines()]
+    assert [r["policy"] for r in rows] == ["thompson_sampling", "ucb1", "uniform"]
+    for row in rows:
+        assert set(row) == CONTRACT
+        assert row["reps"] == 20 and row["decisions"] == 4000 and row["traffic_per_day"] == 2000.0
+    # uniform: n ΣΔ/K = 4000 × 0.1/3
+    assert rows[2]["pseudo_regret_mean"] == pytest.approx(133.3, abs=8)
+    assert "100%" in out.err  # the progress bar
+    assert {p.name for p in tmp_path.iterdir()} == {
+        "simulate.csv",
+        "simulate_curves.csv",
+        "simulate.svg",
+    }
+
+
+def test_simulate_online_with_reading_time_rewards(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [
+        "simulate", "--arms", "0.3,0.2", "--reward", "reading-time", "--traffic-per-day", "5000",
+        "--days", "0.5", "--architecture", "online", "--delay", "reading",
+        "--policies", "pr3,bb_pr3", "--reps", "5",
+    ]  # fmt: skip
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "online (until the reading ends)" in out and "n = 2,500" in out
+    assert "pr3" in out and "bb_pr3" in out
+
+
+def test_paper_table_rows_carry_the_published_numbers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [
+        "paper", "--table", "3", "--rows", "ucb,pr2,pr3", "--reps", "4", "--decisions", "3000",
+        "--json", "--out", str(tmp_path),
+    ]  # fmt: skip
+    assert main(argv) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 2 * 2 + 2 * 3  # PR3 only in the Bern_V columns, as in the paper
+    first = rows[0]
+    assert set(first) == CONTRACT | {"table", "row", "published_mean", "published_sd"}
+    assert (first["table"], first["row"], first["published_mean"], first["published_sd"]) == (
+        3,
+        "ucb",
+        874.81,
+        167.24,
+    )
+    assert (tmp_path / "table3.csv").is_file() and (tmp_path / "curves.csv").is_file()
+    assert len(list(tmp_path.glob("table3_*.svg"))) == 4
+
+
+def test_paper_prints_tables_for_people(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [
+        "paper",
+        "--table",
+        "4",
+        "--rows",
+        "ucb,pr2",
+        "--reps",
+        "2",
+        "--decisions",
+        "2000",
+        "--out",
+        str(tmp_path),
+    ]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Table IV | best strategy" in out
+    assert "PR1/PR2" in out  # the published best of the batch Bern_M low-traffic column
+
+
+_SIM = ["simulate", "--arms", "0.5,0.4", "--traffic-per-day", "10", "--decisions", "10"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        pytest.param(
+            [*_SIM[:2], "a,b", *_SIM[3:], "--policies", "ts"],
+            "--arms expects comma-separated numbers",
+            id="bad-arms",
+        ),
+        pytest.param(
+            [*_SIM, "--policies", "softmax"], "unknown policy 'softmax'", id="unknown-policy"
+        ),
+        pytest.param(
+            [*_SIM, "--policies", "ts", "--architecture", "online", "--delay", "gamma:3"],
+            "--delay expects none, fixed:SECONDS",
+            id="bad-delay",
+        ),
+        pytest.param(
+            ["paper", "--rows", "ucb,softmax", "--reps", "1"],
+            "unknown row(s) softmax",
+            id="bad-row",
+        ),
+    ],
+)
+def test_bad_input_exits_2_with_a_message(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_progress_bar_writes_lines_when_not_on_a_terminal() -> None:
+    stream = io.StringIO()
+    bar = ProgressBar(1000, "work", stream=stream)
+    for _ in range(10):
+        bar(100)
+    bar.close()
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("work [###") and "10%" in lines[0]
+    assert "done in" in lines[-1]
+    assert len(lines) == 11
