@@ -20,7 +20,7 @@ class RewardQueues:
 
     def __init__(self, rows: int, k: int, capacity: int = 64) -> None:
         self.values = np.zeros((rows, capacity))
-        self.link = np.full((rows, capacity), -1, dtype=np.int64)
+        self.link = np.full((rows, capacity), -1, dtype=np.int32)
         self.head = np.full((rows, k), -1, dtype=np.int64)
         self.tail = np.full((rows, k), -1, dtype=np.int64)
         self.length = np.zeros((rows, k), dtype=np.int64)
@@ -33,7 +33,7 @@ class RewardQueues:
         extra = capacity - self.values.shape[1]
         rows = self.values.shape[0]
         self.values = np.concatenate([self.values, np.zeros((rows, extra))], axis=1)
-        self.link = np.concatenate([self.link, np.full((rows, extra), -1, dtype=np.int64)], axis=1)
+        self.link = np.concatenate([self.link, np.full((rows, extra), -1, dtype=np.int32)], axis=1)
 
     def push(self, rows: IntArray, arms: IntArray, values: FloatArray) -> None:
         """Append one reward to the queue of (row, arm) for each given row (distinct rows)."""

@@ -1,0 +1,97 @@
+"""Benchmark: one Table III cell with the fast batch engine against a per-decision Python loop.
+
+The cell is the paper's Table III, Bern_M, low traffic, Thompson sampling ("PR2 (TS)") in the
+batch architecture: 1,000 repetitions x 50,000 decisions by default. The same cell is then run by
+the discrete-event simulation, which calls the very same policy object once per decision and per
+reward (``choose``/``observe``), the way the paper's simulator and SMPyBandits work, for a few
+repetitions; its time per repetition is scaled to the same number of repetitions and the same
+number of processes (assuming perfect parallel scaling, which flatters the loop). The speed-up
+is reported as a ratio measured in the same run, never as an absolute time to meet.
+
+    python bench/paper.py                      # the cell, 1,000 reps, --jobs 2
+    python bench/paper.py --column Bern_M/high # another Table III column
+    python bench/paper.py --whole-study        # also time every cell of Tables II and III
+
+Run from the repository root (``make bench-paper``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bandit_core.study.paper import PaperOptions, paper_columns  # noqa: E402
+from bandit_core.study.runner import Cell, run_cells, simulate  # noqa: E402
+
+
+def _cell(column: str, row: str) -> Cell:
+    for col in paper_columns(3, PaperOptions(), rows=(row,)):
+        if col.key == column:
+            return col.cells(PaperOptions())[0]
+    raise SystemExit(f"unknown Table III column {column!r}")
+
+
+def _fast(cell: Cell, reps: int, jobs: int) -> tuple[float, float]:
+    start = time.perf_counter()
+    result = run_cells([cell], reps, seed=1, jobs=jobs)[0]
+    return time.perf_counter() - start, result.samples.summary()["realized_regret_mean"]
+
+
+def _loop(cell: Cell, reps: int) -> tuple[float, float]:
+    start = time.perf_counter()
+    samples = simulate(cell, reps, seed=2, engine="event")
+    return (time.perf_counter() - start) / reps, samples.summary()["realized_regret_mean"]
+
+
+def _whole_study(reps: int, jobs: int) -> None:
+    options = PaperOptions()
+    for table in (3, 2):
+        columns = paper_columns(table, options)
+        cells = [cell for col in columns for cell in col.cells(options)]
+        start = time.perf_counter()
+        results = run_cells(cells, reps, seed=1, jobs=jobs)
+        took = time.perf_counter() - start
+        print(f"Table {'III' if table == 3 else 'II'}: {len(cells)} cells x {reps} reps in {took:.0f} s")
+        slowest = sorted(results, key=lambda r: -r.seconds)[:5]
+        for r in slowest:
+            print(f"  {r.cell.key:24s} {r.cell.policy_name:16s} {r.seconds:7.1f} s of CPU")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--column", default="Bern_M/low", help="Table III column (default Bern_M/low)")
+    parser.add_argument("--row", default="pr2", help="strategy row (default pr2, i.e. 'PR2 (TS)')")
+    parser.add_argument("--reps", type=int, default=1000, help="repetitions of the fast run")
+    parser.add_argument("--loop-reps", type=int, default=2, help="repetitions of the per-decision loop")
+    parser.add_argument("--jobs", type=int, default=2, help="processes for the fast run")
+    parser.add_argument("--whole-study", action="store_true", help="also time Tables II and III")
+    parser.add_argument("--study-reps", type=int, default=1000, help="repetitions of the whole study")
+    args = parser.parse_args()
+
+    cell = _cell(args.column, args.row)
+    n = cell.scenario.decisions
+    print(f"cell: Table III, {args.column}, {args.row}, batch at 00:00, {n:,} decisions")
+    fast_wall, fast_regret = _fast(cell, args.reps, args.jobs)
+    print(
+        f"fast batch engine: {args.reps} reps on {args.jobs} processes in {fast_wall:.2f} s "
+        f"(mean realized regret {fast_regret:.1f})"
+    )
+    per_rep, loop_regret = _loop(cell, args.loop_reps)
+    loop_wall = per_rep * args.reps / args.jobs
+    print(
+        f"per-decision loop: {per_rep:.2f} s per repetition ({args.loop_reps} reps, mean realized "
+        f"regret {loop_regret:.1f}); {args.reps} reps on {args.jobs} processes would take "
+        f"{loop_wall:.0f} s"
+    )
+    print(f"speed-up: {loop_wall / fast_wall:,.0f}x")
+    if args.whole_study:
+        _whole_study(args.study_reps, args.jobs)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
