@@ -1,4 +1,4 @@
-"""The engagement-event contract: what CRM systems deliver to the landing folder.
+"""The landing contracts: the engagement events and user updates CRM systems deliver.
 
 One folder per arrival date, ``<landing>/<YYYY-MM-DD>/``, holding CSV (with a header row),
 JSON Lines or Parquet files with these columns (names case-insensitive, order free, extra
@@ -20,7 +20,7 @@ value          no        a non-negative number, e.g. reading seconds or order va
 
 from __future__ import annotations
 
-__all__ = ["EVENT_COLUMNS", "EVENT_TYPES", "REQUIRED_COLUMNS"]
+__all__ = ["EVENT_COLUMNS", "EVENT_TYPES", "REQUIRED_COLUMNS", "USER_COLUMNS"]
 
 EVENT_COLUMNS: tuple[str, ...] = (
     "event_id",
@@ -43,3 +43,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "conversion",
     "unsubscribe",
 )
+
+#: user files (``<landing>/<D>/users/``): ``user_id`` is required; every column not named here
+#: is a user attribute (text), available to campaign segmentation
+USER_COLUMNS: tuple[str, ...] = ("user_id", "email", "phone", "unsubscribed_at")

@@ -21,10 +21,10 @@ from bandit_core.allocation import allocate_campaign
 from bandit_core.assignment import assign_campaign
 from bandit_core.audit import RunInfo
 from bandit_core.campaigns import active_campaigns, load_stored
-from bandit_core.extract import extract_events
+from bandit_core.extract import extract_events, extract_users
 from bandit_core.posterior import update_arm_state
 from bandit_core.publish import publish_campaign
-from bandit_core.quality import validate_events
+from bandit_core.quality import Gates, validate_window
 
 __all__ = [
     "allocate",
@@ -44,25 +44,29 @@ Summary = dict[str, Any]
 
 
 def extract(conn: psycopg.Connection[Any], run: RunInfo, landing_dir: Path) -> Summary:
-    """Copy the window's landing files into staging."""
+    """Copy the window's landing files (events and user updates) into staging."""
     with audit.step(conn, run, "extract") as details:
-        result = extract_events(conn, landing_dir, run.window)
-        details.update(files=result.files, rows=result.rows, unparsable=result.unparsable)
+        for source, extract_source in (("users", extract_users), ("events", extract_events)):
+            result = extract_source(conn, landing_dir, run.window)
+            details[source] = {
+                "files": result.files,
+                "rows": result.rows,
+                "unparsable": result.unparsable,
+            }
     return details
 
 
-def validate(
-    conn: psycopg.Connection[Any], run: RunInfo, *, max_quarantine_share: float
-) -> Summary:
+def validate(conn: psycopg.Connection[Any], run: RunInfo, gates: Gates) -> Summary:
     """Quarantine bad rows, load good ones; raise ``DataQualityError`` if a gate fails."""
     with audit.step(conn, run, "validate") as details:
-        result = validate_events(conn, run.window, max_quarantine_share=max_quarantine_share)
-        details.update(
-            rows=result.rows,
-            loaded=result.loaded,
-            quarantined=result.quarantined,
-            by_rule={k: v for k, v in result.by_rule.items() if v},
-        )
+        result = validate_window(conn, run.window, gates)
+        for source, found in (("users", result.users), ("events", result.events)):
+            details[source] = {
+                "rows": found.rows,
+                "loaded": found.loadable,
+                "quarantined": found.quarantined,
+                "by_rule": {k: v for k, v in found.by_rule.items() if v},
+            }
     return details
 
 

@@ -1,22 +1,27 @@
-"""Validate: decide, for a window's staged events, what loads, what is quarantined, and whether
-the run may learn at all.
+"""Validate: decide, for a window, what loads, what is quarantined, and whether the run may learn.
 
-1. Row rules are SQL predicates (``sql/queries/validate_check_events.sql``); every staging row
-   is tagged with the names of the rules it breaks, so every failing row, not a sample, is
-   known with its reasons.
-2. A Great Expectations suite runs on the window's staging rows with SQL pushdown: one
-   ``UnexpectedRowsExpectation`` per rule, plus the table-level gates. Its results are stored
-   in ``audit.validation_results``.
-3. Failing rows go to ``quarantine.events`` with their rules; good rows of the same files load
-   into ``core.events``. If a table-level gate fails (no data when sends await events, or too
-   many bad rows), nothing loads and ``DataQualityError`` stops the run before learning, so
-   yesterday's allocation stays in force.
+Three sources are checked, each by a Great Expectations suite with SQL pushdown
+(``bandit_core.expectations``):
+
+- **events** and **users** staged from the landing folder. Row rules are SQL predicates
+  (``sql/queries/validate_tag_<source>.sql``) that tag every failing row with the rules it
+  breaks, so every bad row, not a sample, is known with its reasons; GX counts them per rule.
+  Failing rows go to ``quarantine.<source>``; good rows of the same files load.
+- **config**: the stored campaign configuration, checked for consistency (a config edited in
+  SQL, bypassing ``smartarm campaigns apply``, is caught here).
+
+Table-level gates then decide whether learning may go on: events present when sends await
+them, an event volume near recent history, the share of bad rows per source under a limit,
+and a consistent config. When a gate fails nothing loads and ``DataQualityError`` stops the run
+before learning, so yesterday's send lists stay in force; the failure is recorded in
+``audit.validation_results`` (``reporting.validation_results``) and the bad rows stay visible
+in quarantine.
 """
 
 from __future__ import annotations
 
 import logging
-import os
+import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,14 +31,24 @@ from psycopg.types.json import Jsonb
 
 from bandit_core import db
 from bandit_core.errors import DataQualityError
+from bandit_core.expectations import ROWS, CheckSet, count_unexpected
 from bandit_core.window import Window
 
-__all__ = ["ROW_RULES", "GateResult", "ValidationResult", "validate_events"]
+__all__ = [
+    "CONFIG_CHECKS",
+    "EVENT_RULES",
+    "USER_RULES",
+    "GateResult",
+    "Gates",
+    "SourceResult",
+    "ValidationResult",
+    "validate_window",
+]
 
 log = logging.getLogger(__name__)
 
-#: every row rule of validate_check_events.sql, with what it means
-ROW_RULES: Mapping[str, str] = {
+#: every rule of validate_tag_events.sql, with what it means
+EVENT_RULES: Mapping[str, str] = {
     "unparsable": "the line could not be read as a record (see parse_error)",
     "missing_field": "a required column is empty",
     "bad_timestamp": "event_ts is not an ISO 8601 timestamp",
@@ -53,13 +68,63 @@ ROW_RULES: Mapping[str, str] = {
     "duplicate_event_id_earlier_window": "event_id was already loaded by an earlier window",
 }
 
-SOURCE = "events"
+#: every rule of validate_tag_users.sql, with what it means
+USER_RULES: Mapping[str, str] = {
+    "unparsable": "the line could not be read as a record (see parse_error)",
+    "missing_user_id": "user_id is empty",
+    "bad_timestamp": "unsubscribed_at is not an ISO 8601 timestamp",
+    "unsubscribed_in_future": "unsubscribed_at is at or after the end of the window",
+    "bad_email": "email is not an address",
+    "duplicate_user_id": "user_id repeats an earlier row of the same window",
+}
+
+#: consistency of the stored config: predicates over validation_config_batch.sql's columns
+CONFIG_CHECKS: Mapping[str, str] = {
+    "fewer_than_two_templates": "active_templates < 2",
+    "missing_policy": "not has_policy",
+    "min_shares_exceed_one": "min_share * active_templates > 1",
+}
+
+_RULES = {"events": EVENT_RULES, "users": USER_RULES}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Gates:
+    """Limits of the table-level gates.
+
+    Args:
+        max_quarantine_share: largest share of bad rows a source may have.
+        volume_low: fail when the window has fewer event rows than this fraction of the
+            median of recent windows.
+        volume_high: fail when it has more than this multiple of that median.
+        volume_history: how many recent windows with events make the median; the volume
+            gate needs at least 3.
+    """
+
+    max_quarantine_share: float = 0.05
+    volume_low: float = 0.2
+    volume_high: float = 5.0
+    volume_history: int = 7
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.max_quarantine_share <= 1.0:
+            raise ValueError(
+                f"max_quarantine_share must be in [0, 1], found {self.max_quarantine_share}"
+            )
+        if not 0.0 <= self.volume_low <= 1.0 <= self.volume_high:
+            raise ValueError(
+                "expected 0 <= volume_low <= 1 <= volume_high, "
+                f"found {self.volume_low} and {self.volume_high}"
+            )
+        if self.volume_history < 3:
+            raise ValueError(f"volume_history must be at least 3, found {self.volume_history}")
 
 
 @dataclass(frozen=True, slots=True)
 class GateResult:
     """A table-level check: a failure stops the run before learning."""
 
+    source: str
     name: str
     success: bool
     observed: float
@@ -68,210 +133,229 @@ class GateResult:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceResult:
+    """What validation found in one staged source."""
+
+    rows: int
+    quarantined: int
+    by_rule: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def loadable(self) -> int:
+        return self.rows - self.quarantined
+
+
+@dataclass(frozen=True, slots=True)
 class ValidationResult:
     """What validation found and did for one window."""
 
-    rows: int
-    loaded: int
-    quarantined: int
-    by_rule: dict[str, int] = field(default_factory=dict)
-    gates: tuple[GateResult, ...] = ()
+    events: SourceResult
+    users: SourceResult
+    config_failures: dict[str, list[str]]
+    gates: tuple[GateResult, ...]
 
     @property
     def passed(self) -> bool:
         return all(g.success for g in self.gates)
 
 
-def validate_events(
-    conn: psycopg.Connection[Any], window: Window, *, max_quarantine_share: float
+def validate_window(
+    conn: psycopg.Connection[Any], window: Window, gates: Gates
 ) -> ValidationResult:
-    """Tag, check, quarantine and load the window's staged events.
+    """Tag, check, quarantine and load the window's staged users and events.
 
     Raises:
-        DataQualityError: a table-level gate failed; the window's bad rows are quarantined
-            and its results recorded, but no event is loaded.
+        DataQualityError: a gate failed; bad rows are quarantined and results recorded, but
+            nothing is loaded.
     """
     params = {"window_date": window.day}
     with conn.transaction():
-        db.execute(conn, "validate_check_events", params)
-        expected_row = db.fetch_one(conn, "validate_events_expected", params)
-    events_expected = bool(expected_row and expected_row[0])
-
-    rows, by_rule, bad_rows = _run_suite(conn, window)
-    gates = _gates(window, rows, bad_rows, events_expected, max_quarantine_share)
-    result = ValidationResult(
-        rows=rows,
-        loaded=0 if not all(g.success for g in gates) else rows - bad_rows,
-        quarantined=bad_rows,
-        by_rule=by_rule,
-        gates=tuple(gates),
+        db.execute(conn, "validate_tag_users", params)
+        db.execute(conn, "validate_tag_events", params)
+        expected = db.fetch_one(conn, "validate_events_expected", params)
+        history = [
+            float(r[0])
+            for r in db.fetch_all(
+                conn, "validation_event_history", {**params, "windows": gates.volume_history}
+            )
+        ]
+    counts = count_unexpected(conn, _check_sets(window))
+    events = _source_result(counts["events"], EVENT_RULES)
+    users = _source_result(counts["users"], USER_RULES)
+    config_failures = _config_failures(conn) if any(counts["config"][c] for c in CONFIG_CHECKS) else {}
+    results = _gates(
+        window, events, users, config_failures, bool(expected and expected[0]), history, gates
     )
+    outcome = ValidationResult(events, users, config_failures, tuple(results))
+
     with conn.transaction():
-        _record(conn, window, result)
-        db.execute(conn, "quarantine_delete_window", params)
-        db.execute(conn, "quarantine_insert_window", params)
-        if result.passed:
+        _record(conn, window, outcome)
+        for source in ("users", "events"):
+            db.execute(conn, f"quarantine_delete_{source}", params)
+            db.execute(conn, f"quarantine_insert_{source}", params)
+        if outcome.passed:
+            db.execute(conn, "users_load_window", params)
+            db.execute(conn, "users_load_contacts", params)
             db.execute(conn, "events_delete_window", params)
             db.execute(conn, "events_load_window", params)
             db.execute(conn, "users_apply_unsubscribes", params)
     log.info(
-        "validate %s: %d rows, %d loaded, %d quarantined%s",
+        "validate %s: events %d rows / %d quarantined, users %d rows / %d quarantined%s",
         window,
-        rows,
-        result.loaded,
-        bad_rows,
-        "" if result.passed else " (gate failed)",
+        events.rows,
+        events.quarantined,
+        users.rows,
+        users.quarantined,
+        "" if outcome.passed else " (gate failed: nothing loaded)",
     )
-    if not result.passed:
-        failed = "; ".join(g.message for g in gates if not g.success)
-        raise DataQualityError(
-            f"events for window {window} failed validation, nothing was learned: {failed}"
+    if not outcome.passed:
+        failed = "; ".join(g.message for g in results if not g.success)
+        raise DataQualityError(f"window {window} failed validation, nothing was learned: {failed}")
+    return outcome
+
+
+def _check_sets(window: Window) -> list[CheckSet]:
+    # the date comes from a datetime.date and rule names are constants: no data reaches SQL text
+    day = window.day.isoformat()
+    sets = [
+        CheckSet(
+            name=source,
+            query=f"select * from staging.{source} where window_date = date '{day}'",
+            checks={
+                "_any_rule": "select * from {batch} where cardinality(rules) > 0",
+                **{rule: f"select * from {{batch}} where '{rule}' = any(rules)" for rule in rules},
+            },
+            descriptions=rules,
         )
-    return result
+        for source, rules in _RULES.items()
+    ]
+    sets.append(
+        CheckSet(
+            name="config",
+            # GX wants a query asset to start with SELECT
+            query=f"select * from ({db.query_text('validation_config_batch')}\n) as config_batch",
+            checks={
+                name: f"select * from {{batch}} where {predicate}"
+                for name, predicate in CONFIG_CHECKS.items()
+            },
+        )
+    )
+    return sets
+
+
+def _source_result(counts: Mapping[str, int], rules: Mapping[str, str]) -> SourceResult:
+    return SourceResult(
+        rows=counts[ROWS],
+        quarantined=counts["_any_rule"],
+        by_rule={rule: counts[rule] for rule in rules},
+    )
+
+
+def _config_failures(conn: psycopg.Connection[Any]) -> dict[str, list[str]]:
+    """Which campaigns fail which config check (the predicates GX counted)."""
+    batch = db.query_text("validation_config_batch")
+    failures: dict[str, list[str]] = {}
+    for name, predicate in CONFIG_CHECKS.items():
+        rows = conn.execute(
+            f"select campaign_id from ({batch}) as batch where {predicate} order by 1"  # type: ignore[arg-type]
+        ).fetchall()
+        if rows:
+            failures[name] = [r[0] for r in rows]
+    conn.commit()
+    return failures
 
 
 def _gates(
-    window: Window, rows: int, bad_rows: int, events_expected: bool, max_share: float
+    window: Window,
+    events: SourceResult,
+    users: SourceResult,
+    config_failures: dict[str, list[str]],
+    events_expected: bool,
+    history: list[float],
+    gates: Gates,
 ) -> list[GateResult]:
-    share = bad_rows / rows if rows else 0.0
-    return [
+    results = [
         GateResult(
-            name="events_present",
-            success=rows > 0 or not events_expected,
-            observed=float(rows),
-            threshold=1.0 if events_expected else 0.0,
-            message=(
-                f"no event rows for window {window} although sends await engagement "
-                "(expected at least 1, found 0); has the landing folder for the day arrived?"
-            ),
-        ),
-        GateResult(
-            name="quarantine_share",
-            success=share <= max_share,
-            observed=share,
-            threshold=max_share,
-            message=(
-                f"{bad_rows} of {rows} rows ({share:.1%}) broke a rule in window {window}, "
-                f"above the limit of {max_share:.1%}"
-            ),
-        ),
-    ]
-
-
-def _record(conn: psycopg.Connection[Any], window: Window, result: ValidationResult) -> None:
-    records: list[dict[str, Any]] = [
-        {
-            "check_name": rule,
-            "kind": "row",
-            "success": result.by_rule.get(rule, 0) == 0,
-            "observed": result.by_rule.get(rule, 0),
-            "threshold": 0,
-            "details": {"description": description},
-        }
-        for rule, description in ROW_RULES.items()
-    ]
-    records += [
-        {
-            "check_name": gate.name,
-            "kind": "table",
-            "success": gate.success,
-            "observed": gate.observed,
-            "threshold": gate.threshold,
-            "details": {"message": gate.message if not gate.success else ""},
-        }
-        for gate in result.gates
-    ]
-    params = {"window_date": window.day, "source": SOURCE}
-    db.execute(conn, "validation_delete_results", params)
-    db.execute(conn, "validation_insert_results", {**params, "results": Jsonb(records)})
-
-
-def _run_suite(conn: psycopg.Connection[Any], window: Window) -> tuple[int, dict[str, int], int]:
-    """Run the Great Expectations suite on the window's staged rows (SQL pushdown).
-
-    Returns the row count, the count of rows breaking each rule, and the count of rows
-    breaking any rule.
-    """
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx
-    import great_expectations.expectations as gxe
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = context.data_sources.add_postgres(
-        name="smartarm", connection_string=_sqlalchemy_url(conn)
-    )
-    # the date comes from a datetime.date, never from data or config
-    asset = source.add_query_asset(
-        name="staged_events",
-        query=f"select * from staging.events where window_date = date '{window.day.isoformat()}'",
-    )
-    batch = asset.add_batch_definition_whole_table("window")
-    rule_expectations = {
-        rule: gxe.UnexpectedRowsExpectation(
-            unexpected_rows_query=f"select * from {{batch}} where '{rule}' = any(rules)",
-            description=description,
-            meta={"check": rule},
+            "events",
+            "events_present",
+            events.rows > 0 or not events_expected,
+            float(events.rows),
+            1.0 if events_expected else 0.0,
+            f"no event rows for window {window} although sends await engagement "
+            "(expected at least 1, found 0); has the landing folder for the day arrived?",
         )
-        for rule, description in ROW_RULES.items()
-    }
-    any_rule = gxe.UnexpectedRowsExpectation(
-        unexpected_rows_query="select * from {batch} where cardinality(rules) > 0",
-        description="rows breaking any rule",
-        meta={"check": "_any_rule"},
-    )
-    row_count = gxe.ExpectTableRowCountToBeBetween(min_value=0, meta={"check": "_rows"})
-    suite = context.suites.add(
-        gx.ExpectationSuite(
-            name="staged_events", expectations=[row_count, any_rule, *rule_expectations.values()]
-        )
-    )
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name="staged_events", data=batch, suite=suite)
-    )
-    try:
-        outcome = definition.run(result_format="SUMMARY")
-    finally:
-        # GX never disposes the engines it creates; their pooled connections would stay open
-        source.get_execution_engine().engine.dispose()
-        source.get_engine().dispose()
-    observed: dict[str, int] = {}
-    for item in outcome.results:
-        config = item.expectation_config
-        assert config is not None  # every result comes from a configured expectation
-        if item.exception_info and item.exception_info.get("raised_exception"):
-            raise RuntimeError(
-                f"expectation {config.type} could not run: "
-                f"{item.exception_info.get('exception_message')}"
+    ]
+    if len(history) >= 3 and events.rows > 0:
+        median = statistics.median(history)
+        low, high = gates.volume_low * median, gates.volume_high * median
+        results.append(
+            GateResult(
+                "events",
+                "events_volume",
+                low <= events.rows <= high,
+                float(events.rows),
+                low if events.rows < low else high,
+                f"{events.rows:,} event rows in window {window}, outside "
+                f"[{low:,.0f}, {high:,.0f}] ({gates.volume_low:g}x to {gates.volume_high:g}x the "
+                f"median {median:,.0f} of the last {len(history)} windows)",
             )
-        observed[str(config.meta["check"])] = int(item.result["observed_value"])
-    by_rule = {rule: observed[rule] for rule in ROW_RULES}
-    return observed["_rows"], by_rule, observed["_any_rule"]
+        )
+    for source, found in (("events", events), ("users", users)):
+        share = found.quarantined / found.rows if found.rows else 0.0
+        results.append(
+            GateResult(
+                source,
+                "quarantine_share",
+                share <= gates.max_quarantine_share,
+                share,
+                gates.max_quarantine_share,
+                f"{found.quarantined:,} of {found.rows:,} {source} rows ({share:.1%}) broke a rule "
+                f"in window {window}, above the limit of {gates.max_quarantine_share:.1%}",
+            )
+        )
+    for name in CONFIG_CHECKS:
+        campaigns = config_failures.get(name, [])
+        results.append(
+            GateResult(
+                "config",
+                name,
+                not campaigns,
+                float(len(campaigns)),
+                0.0,
+                f"stored config check {name} fails for campaign(s) "
+                f"{', '.join(repr(c) for c in campaigns)}: re-apply their config files",
+            )
+        )
+    return results
 
 
-def _sqlalchemy_url(conn: psycopg.Connection[Any]) -> str:
-    """A SQLAlchemy URL for the server and database ``conn`` is connected to."""
-    from sqlalchemy.engine import URL
-
-    info = conn.info
-    params = info.get_parameters()
-    query: dict[str, str] = {}
-    host = info.host
-    if host.startswith("/"):
-        # a Unix socket directory: GX insists on a host name, libpq lets ?host= win
-        query["host"] = host
-        host = "localhost"
-    for key in ("sslmode", "sslrootcert", "options"):
-        if key in params:
-            query[key] = params[key]
-    url = URL.create(
-        "postgresql+psycopg",
-        username=info.user,
-        password=info.password or None,
-        host=host,
-        port=info.port,
-        database=info.dbname,
-        query=query,
-    )
-    return url.render_as_string(hide_password=False)
+def _record(conn: psycopg.Connection[Any], window: Window, outcome: ValidationResult) -> None:
+    records: dict[str, list[dict[str, Any]]] = {"events": [], "users": [], "config": []}
+    for source, found in (("events", outcome.events), ("users", outcome.users)):
+        for rule, description in _RULES[source].items():
+            count = found.by_rule.get(rule, 0)
+            records[source].append(
+                {
+                    "check_name": rule,
+                    "kind": "row",
+                    "success": count == 0,
+                    "observed": count,
+                    "threshold": 0,
+                    "details": {"description": description},
+                }
+            )
+    for gate in outcome.gates:
+        records[gate.source].append(
+            {
+                "check_name": gate.name,
+                "kind": "table",
+                "success": gate.success,
+                "observed": gate.observed,
+                "threshold": gate.threshold,
+                "details": {"message": "" if gate.success else gate.message},
+            }
+        )
+    for source, rows in records.items():
+        params = {"window_date": window.day, "source": source}
+        db.execute(conn, "validation_delete_results", params)
+        db.execute(conn, "validation_insert_results", {**params, "results": Jsonb(rows)})

@@ -1,7 +1,7 @@
 """The world simulator: synthetic users who answer published send lists with delayed events.
 
 It plays the CRM system and the audience for the demo and the tests (never for the nightly
-DAG): it creates users with attributes, reads each day's list from ``crm.send_list_v1`` as a
+DAG): it delivers a user file with attributes, reads each day's list from ``crm.send_list_v1`` as a
 CRM would, decides who opens, clicks and unsubscribes from hidden true rates per segment x
 template, and writes the events, with delays, as CSV files under the landing folder of the day
 they arrive. Because it knows the true click rates, it can report the true regret.
@@ -118,17 +118,19 @@ class World:
         rates = self.config.click_rates[segment]
         return max(sorted(rates), key=lambda t: rates[t])
 
-    def create_users(self, conn: psycopg.Connection[Any]) -> int:
-        """Load the users and their contact data with COPY; return how many."""
-        attribute = self.config.segment_attribute
-        with conn.transaction(), conn.cursor() as cur:
-            with cur.copy(db.query_text("world_copy_users")) as copy:
-                for user_id, value, region in self.users:
-                    copy.write_row((user_id, _json({attribute: value, "region": region})))
-            with cur.copy(db.query_text("world_copy_contacts")) as copy:
-                for user_id, _, _ in self.users:
-                    copy.write_row((user_id, f"{user_id}@example.com", None))
-        return len(self.users)
+    def deliver_users(self, landing_dir: Path, day: dt.date) -> Path:
+        """Write the users, with their attributes and contact data, as the user file of ``day``."""
+        folder = landing_dir / day.isoformat() / "users"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "crm-users.csv"
+        tmp = path.with_name("." + path.name + ".tmp")
+        with tmp.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(("user_id", "email", self.config.segment_attribute, "region"))
+            for user_id, value, region in self.users:
+                writer.writerow((user_id, f"{user_id}@example.com", value, region))
+        tmp.replace(path)
+        return path
 
     def respond(
         self, conn: psycopg.Connection[Any], send_date: dt.date, landing_dir: Path
@@ -255,8 +257,3 @@ def _truncated_exponential(
     draws = np.minimum(-mean * np.log1p(-u * mass), np.maximum(upper - 1.0, 0.0))
     return np.asarray(draws, dtype=np.float64)
 
-
-def _json(value: Mapping[str, Any]) -> str:
-    import json
-
-    return json.dumps(value, sort_keys=True)

@@ -7,10 +7,11 @@ publishes every active campaign's send list for `D+1`:
 `extract → validate → (per campaign: update_posteriors → allocate → assign → publish) →
 announce → report`
 
-* **extract** copies `<landing_dir>/<D>/*` (CSV, JSON Lines, Parquet) into `staging.events`.
-* **validate** tags rows with the rules they break (Great Expectations, SQL pushdown),
-  quarantines them and loads the rest; a failed gate stops the run before learning, so
-  yesterday's send lists stay in force.
+* **extract** copies `<landing_dir>/<D>/*` (events) and `<landing_dir>/<D>/users/*` (user
+  updates), CSV, JSON Lines or Parquet, into staging.
+* **validate** tags rows with the rules they break, checks events, users and the stored
+  config with Great Expectations (SQL pushdown), quarantines bad rows and loads the rest; a
+  failed gate stops the run before learning, so yesterday's send lists stay in force.
 * each campaign is a mapped task group; **publish** swaps its list in atomically and marks the
   batch ready in `crm.batches_v1`.
 * **announce** emits the `smartarm_send_list` Asset event (send date, campaigns, row counts).
@@ -114,8 +115,12 @@ def _setting(context: dict[str, Any], param: str, env: str) -> str | None:
         "landing_dir": Param(None, type=["null", "string"], description="landing folder"),
         "report_dir": Param(None, type=["null", "string"], description="HTML report folder"),
         "max_quarantine_share": Param(
-            0.05, type="number", minimum=0, maximum=1, description="gate on bad rows"
+            0.05, type="number", minimum=0, maximum=1, description="largest share of bad rows"
         ),
+        "volume_low": Param(
+            0.2, type="number", minimum=0, maximum=1, description="fewest events vs median"
+        ),
+        "volume_high": Param(5.0, type="number", minimum=1, description="most events vs median"),
     },
     doc_md=__doc__,
     tags=["smartarm"],
@@ -137,10 +142,16 @@ def smartarm_nightly() -> None:
     @task
     def validate(extracted: dict[str, Any], **context: Any) -> dict[str, Any]:
         from bandit_core import nightly
+        from bandit_core.quality import Gates
 
-        share = float(context["params"]["max_quarantine_share"])
+        params = context["params"]
+        gates = Gates(
+            max_quarantine_share=float(params["max_quarantine_share"]),
+            volume_low=float(params["volume_low"]),
+            volume_high=float(params["volume_high"]),
+        )
         with _warehouse() as conn:
-            return nightly.validate(conn, _run(context), max_quarantine_share=share)
+            return nightly.validate(conn, _run(context), gates)
 
     @task
     def campaigns(validated: dict[str, Any], **context: Any) -> list[str]:

@@ -1,7 +1,7 @@
 """``smartarm demo``: the whole nightly loop, day after day, against a simulated audience.
 
 1. reset SmartArm's schemas in the database and apply migrations;
-2. apply the example campaign and create the simulated users;
+2. apply the example campaign; the simulated CRM delivers its users as a landing file;
 3. for each day: run the real ``smartarm_nightly`` DAG through Airflow for the window before
    the send date, then let the world simulator answer the published list with delayed events;
 4. print one line per day and, at the end, where the report and the data are.
@@ -83,7 +83,8 @@ def run_demo(*, days: int, users: int, seed: int, config_path: str | None) -> in
         drop_smartarm_schemas(conn)
         upgrade(conn)
         apply_campaign(conn, config)
-        world.create_users(conn)
+    # the simulated CRM delivers its users with the first night's files
+    world.deliver_users(landing, config.start_date - dt.timedelta(days=1))
     print(f"SmartArm demo: campaign {config.campaign_id!r}, {users:,} users, {days} days")
     print(f"database: {_redact(url)}")
     print()

@@ -30,7 +30,7 @@ class Loop:
         self.world = demo_world(self.config.campaign_id, users=users, attribution_days=2, seed=3)
         with connect(url) as conn:
             apply_campaign(conn, self.config)
-            self.world.create_users(conn)
+        self.world.deliver_users(self.landing, START - dt.timedelta(days=1))
 
     def run(self, day: dt.date) -> NightlyRun:
         return run_nightly(day, landing_dir=self.landing, report_dir=self.reports)

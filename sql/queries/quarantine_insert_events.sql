@@ -1,4 +1,4 @@
--- Quarantine the window's rows that broke a rule (quarantine_delete_window runs first).
+-- Quarantine the window's rows that broke a rule (quarantine_delete_events runs first).
 insert into quarantine.events (
     window_date, source_file, line_no, rules,
     event_id, send_id, campaign_id, user_id, template_id, event_type, event_ts, value,

@@ -1,0 +1,2 @@
+delete from staging.users
+where window_date = %(window_date)s;

@@ -1,1 +1,0 @@
-copy core.user_contacts (user_id, email, phone) from stdin

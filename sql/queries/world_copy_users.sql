@@ -1,1 +1,0 @@
-copy core.users (user_id, attributes) from stdin
