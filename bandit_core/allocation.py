@@ -11,8 +11,11 @@ very code the simulators run). Safety rails then apply:
 - holdout: a ``holdout_share`` of users is drawn uniformly at assignment time, so the stored
   probabilities are those of the non-holdout users.
 
-Each row also stores the Beta posterior mean of its template and the posterior-expected regret
-of one send of it, ``E[max_j θ_j] − E[θ_i]``, for the reports.
+Each row also stores its template's Beta posterior (parameters, mean, 95% credible interval,
+P(best)) and the posterior-expected regret of one send of it, ``E[max_j θ_j] − E[θ_i]``; each
+segment gets its leader, value remaining and the matured sends a decision would still need
+(``posterior_summary``). The reports read them from ``bandit.allocations`` and
+``bandit.segment_decisions``.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from bandit_core.campaigns import StoredCampaign
 from bandit_core.config import PolicyConfig
 from bandit_core.policies import ArmStats, ThompsonSampling, make_policy
 from bandit_core.policies.base import FloatArray
-from bandit_core.policies.beta import expected_max
+from bandit_core.policies.beta import expected_max, probability_best
+from bandit_core.posterior_summary import DECIDED_BELOW, credible_interval, decision_support
 from bandit_core.window import Window
 
 __all__ = [
@@ -45,6 +49,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+# the decision-support draws use their own stream of the allocation seed, so adding them
+# changed no allocation
+_DECISION_STREAM = 1
+
 
 @dataclass(frozen=True, slots=True)
 class Allocation:
@@ -56,6 +64,11 @@ class Allocation:
     cum_high: FloatArray
     posterior_mean: FloatArray
     expected_regret: FloatArray
+    posterior_alpha: FloatArray
+    posterior_beta: FloatArray
+    credible_low: FloatArray
+    credible_high: FloatArray
+    p_best: FloatArray
 
 
 def allocation_seed(campaign_seed: int, send_date: dt.date) -> int:
@@ -90,7 +103,12 @@ def compute_allocation(policy: PolicyConfig, stats: ArmStats, seed: int) -> Allo
     alpha, beta = prior.posterior(stats)
     mean = alpha / (alpha + beta)
     regret = np.maximum(expected_max(alpha, beta)[..., None] - mean, 0.0)
-    return Allocation(raw, probability, cum_low, cum_high, mean, regret)
+    # Thompson sampling's batch face already is P(best) under this very posterior
+    p_best = raw if isinstance(learner, ThompsonSampling) else probability_best(alpha, beta)
+    low, high = credible_interval(alpha, beta)
+    return Allocation(
+        raw, probability, cum_low, cum_high, mean, regret, alpha, beta, low, high, p_best
+    )
 
 
 def allocate_campaign(
@@ -120,6 +138,7 @@ def allocate_campaign(
     version = model_version(stored.version, window.day)
     with conn.transaction():
         db.execute(conn, "allocation_delete", params)
+        db.execute(conn, "reporting_decisions_delete", params)
         if segments:
             allocation = compute_allocation(config.policy, ArmStats(pulls, sums, squares), seed)
             _store(
@@ -132,6 +151,17 @@ def allocate_campaign(
                 config.policy,
                 seed,
                 version,
+            )
+            _store_decisions(
+                conn,
+                config.campaign_id,
+                window,
+                segments,
+                templates,
+                pulls,
+                allocation,
+                config.policy,
+                seed,
             )
     log.info(
         "allocate %s campaign %s: %d segments x %d templates, seed %d",
@@ -177,5 +207,51 @@ def _store(
                         float(allocation.expected_regret[s, k]),
                         policy.holdout_share,
                         version,
+                        float(allocation.posterior_alpha[s, k]),
+                        float(allocation.posterior_beta[s, k]),
+                        float(allocation.credible_low[s, k]),
+                        float(allocation.credible_high[s, k]),
+                        float(allocation.p_best[s, k]),
                     )
                 )
+
+
+def _store_decisions(
+    conn: psycopg.Connection[Any],
+    campaign_id: str,
+    window: Window,
+    segments: list[str],
+    templates: tuple[str, ...],
+    matured: FloatArray,
+    allocation: Allocation,
+    policy: PolicyConfig,
+    seed: int,
+) -> None:
+    """Store each segment's leader, value remaining and matured sends still needed."""
+    k = len(templates)
+    # the share of all sends, holdout included, that each template gets tomorrow
+    share = policy.holdout_share / k + (1.0 - policy.holdout_share) * allocation.probability
+    support = decision_support(
+        allocation.posterior_alpha,
+        allocation.posterior_beta,
+        allocation.p_best,
+        share,
+        np.random.default_rng([seed, _DECISION_STREAM]),
+    )
+    with conn.cursor() as cur, cur.copy(db.query_text("reporting_decisions_copy")) as copy:
+        for s, segment in enumerate(segments):
+            copy.write_row(
+                (
+                    campaign_id,
+                    window.send_date,
+                    segment,
+                    window.day,
+                    templates[int(support.leader[s])],
+                    float(support.leader_p_best[s]),
+                    float(support.value_remaining[s]),
+                    DECIDED_BELOW,
+                    int(matured[s].sum()),
+                    support.matured_needed[s],
+                    seed,
+                )
+            )
