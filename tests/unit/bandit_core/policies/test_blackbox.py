@@ -61,3 +61,25 @@ def test_batch_face_is_one_hot_on_a_draw_of_the_base() -> None:
         ArmStats([50, 50], [20, 30]), np.random.default_rng(0)
     )
     assert abs(probs[:, 1].mean() - base[1]) < 0.03
+
+
+def test_queues_compact_consumed_items_instead_of_growing_forever() -> None:
+    queues = RewardQueues(rows=3, k=2, capacity=4)
+    rng = np.random.default_rng(0)
+    rows = np.arange(3)
+    expected: list[list[list[float]]] = [[[], []] for _ in range(3)]
+    for step in range(400):
+        arms = rng.integers(2, size=3)
+        values = rng.random(3)
+        queues.push(rows, arms, values)
+        for r in range(3):
+            expected[r][arms[r]].append(values[r])
+        if step % 3:  # pop from a non-empty queue of every row
+            pick = np.array([0 if expected[r][0] else 1 for r in range(3)])
+            got = queues.pop(rows, pick)
+            np.testing.assert_allclose(got, [expected[r][pick[r]].pop(0) for r in range(3)])
+    assert queues.values.shape[1] <= 4 * max(sum(len(q) for q in row) for row in expected)
+    for r in range(3):
+        for a in range(2):
+            drained = [queues.pop(np.array([r]), np.array([a]))[0] for _ in expected[r][a]]
+            np.testing.assert_allclose(drained, expected[r][a])
