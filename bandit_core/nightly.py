@@ -143,13 +143,19 @@ def announce(conn: psycopg.Connection[Any], run: RunInfo, campaign_ids: list[str
 def report(
     conn: psycopg.Connection[Any], run: RunInfo, campaign_ids: list[str], report_dir: Path | None
 ) -> Summary:
-    """Write each campaign's HTML report (the reporting views themselves are always live)."""
+    """Store each campaign's posterior regret for the window, then write its HTML report.
+
+    The posterior regret needs Monte Carlo draws, so it is computed here and stored
+    (``bandit.regret_posterior``); every other reporting view is live SQL.
+    """
+    from bandit_core.posterior_regret import store_posterior_regret
     from bandit_core.report import write_report
 
     with audit.step(conn, run, "report") as details:
         paths = []
-        if report_dir is not None:
-            for campaign_id in campaign_ids:
+        for campaign_id in campaign_ids:
+            store_posterior_regret(conn, campaign_id, run.window)
+            if report_dir is not None:
                 paths.append(str(write_report(conn, campaign_id, report_dir)))
         details.update(reports=paths)
     return details

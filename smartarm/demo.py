@@ -18,6 +18,7 @@ from bandit_core.campaigns import apply_campaign
 from bandit_core.config import load_campaign
 from bandit_core.db import connect
 from bandit_core.migrate import upgrade
+from bandit_core.simulation_truth import record_truth
 from bandit_core.world import World, WorldConfig
 from smartarm.warehouse import database_url, drop_smartarm_schemas, smartarm_home
 
@@ -83,6 +84,7 @@ def run_demo(*, days: int, users: int, seed: int, config_path: str | None) -> in
         drop_smartarm_schemas(conn)
         upgrade(conn)
         apply_campaign(conn, config)
+        record_truth(conn, world.config)  # only reporting.regret_true reads it
     # the simulated CRM delivers its users with the first night's files
     world.deliver_users(landing, config.start_date - dt.timedelta(days=1))
     print(f"SmartArm demo: campaign {config.campaign_id!r}, {users:,} users, {days} days")

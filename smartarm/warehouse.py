@@ -34,6 +34,7 @@ SMARTARM_SCHEMAS = (
     "crm",
     "reporting",
     "audit",
+    "simulation",
     "smartarm_meta",
 )
 
