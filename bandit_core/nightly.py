@@ -21,6 +21,7 @@ from bandit_core.allocation import allocate_campaign
 from bandit_core.assignment import assign_campaign
 from bandit_core.audit import RunInfo
 from bandit_core.campaigns import active_campaigns, load_stored
+from bandit_core.export import ExportConfig, export_batch
 from bandit_core.extract import extract_events, extract_users
 from bandit_core.posterior import update_arm_state
 from bandit_core.publish import publish_campaign
@@ -110,8 +111,14 @@ def publish(
     *,
     expected_rows: int,
     model_version: str,
+    export: ExportConfig | None = None,
 ) -> Summary:
-    """Swap the built list into place and mark its batch ready."""
+    """Swap the built list into place and mark its batch ready; then export it if configured.
+
+    The export is its own audited step, run once the batch is committed: a failed export
+    leaves the published list in place (CRM systems reading SQL are unaffected) and fails
+    the task, whose retry republishes nothing new and exports again.
+    """
     with audit.step(conn, run, "publish", campaign_id=campaign_id) as details:
         batch = publish_campaign(
             conn, campaign_id, run.window, expected_rows=expected_rows, model_version=model_version
@@ -123,6 +130,16 @@ def publish(
             holdout_rows=batch.holdout_rows,
             checksum=batch.checksum,
         )
+    if export is not None:
+        with audit.step(conn, run, "export", campaign_id=campaign_id) as exported:
+            result = export_batch(conn, campaign_id, batch.send_date, export)
+            exported.update(
+                path=str(result.path),
+                rows=result.rows,
+                files=list(result.files),
+                unchanged=result.unchanged,
+            )
+        details["export"] = exported
     return details
 
 

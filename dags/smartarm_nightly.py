@@ -13,7 +13,8 @@ announce → report`
   config with Great Expectations (SQL pushdown), quarantines bad rows and loads the rest; a
   failed gate stops the run before learning, so yesterday's send lists stay in force.
 * each campaign is a mapped task group; **publish** swaps its list in atomically and marks the
-  batch ready in `crm.batches_v1`.
+  batch ready in `crm.batches_v1`, then exports it as CSV/Parquet files if an export folder
+  is set.
 * **announce** emits the `smartarm_send_list` Asset event (send date, campaigns, row counts).
 * **report** writes the HTML reports.
 
@@ -21,7 +22,8 @@ Every task is idempotent for its window; windows must run in order (`max_active_
 Run one window with `smartarm nightly --date D`, or backfill with
 `airflow backfill create --dag-id smartarm_nightly --from-date D1 --to-date D2`.
 Settings: connection `smartarm_warehouse`; params or the environment variables
-`SMARTARM_LANDING_DIR` and `SMARTARM_REPORT_DIR`.
+`SMARTARM_LANDING_DIR`, `SMARTARM_REPORT_DIR`, `SMARTARM_EXPORT_DIR` and
+`SMARTARM_EXPORT_FORMATS` (default `csv,parquet`).
 """
 
 from __future__ import annotations
@@ -121,6 +123,10 @@ def _setting(context: dict[str, Any], param: str, env: str) -> str | None:
             0.2, type="number", minimum=0, maximum=1, description="fewest events vs median"
         ),
         "volume_high": Param(5.0, type="number", minimum=1, description="most events vs median"),
+        "export_dir": Param(None, type=["null", "string"], description="send-list export folder"),
+        "export_formats": Param(
+            None, type=["null", "string"], description="export formats, e.g. csv,parquet"
+        ),
     },
     doc_md=__doc__,
     tags=["smartarm"],
@@ -188,7 +194,12 @@ def smartarm_nightly() -> None:
         @task
         def publish(built: dict[str, Any], **context: Any) -> dict[str, Any]:
             from bandit_core import nightly
+            from bandit_core.export import ExportConfig
 
+            export = ExportConfig.parse(
+                _setting(context, "export_dir", "SMARTARM_EXPORT_DIR"),
+                _setting(context, "export_formats", "SMARTARM_EXPORT_FORMATS"),
+            )
             with _warehouse() as conn:
                 return nightly.publish(
                     conn,
@@ -196,6 +207,7 @@ def smartarm_nightly() -> None:
                     built["campaign_id"],
                     expected_rows=built["rows"],
                     model_version=built["model_version"],
+                    export=export,
                 )
 
         return publish(assign(allocate(update_posteriors(campaign_id))))

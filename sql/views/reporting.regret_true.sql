@@ -1,9 +1,10 @@
 -- Regret, true: only in simulations, whose world recorded its true reward rates in
 -- simulation.true_rates (empty in production, and so is this view). A send costs the true
 -- rate of its user's best template minus the true rate of the template it got, charged when
--- it is decided; no estimate, no interval. true_lift is the bandit cohort's true mean reward
--- per send minus that of an equal split of the same users, the quantity reporting.lift
--- estimates. Columns up to cumulative_saved are shared with the other regret views.
+-- it is decided; no estimate, no interval. true_lift is the bandit cohort's expected reward
+-- per send under the day's allocation minus under an equal split, for the same users and by
+-- the true rates: the quantity reporting.lift estimates. Columns up to cumulative_saved are
+-- shared with the other regret views.
 create or replace view reporting.regret_true as
 with truth as (
     select campaign_id, attribute, attribute_value, template_id, rate
@@ -25,6 +26,7 @@ sends as (
     select
         send.campaign_id,
         send.send_date,
+        send.segment,
         send.template_id,
         send.is_holdout,
         app_user.attributes ->> attributes.attribute as attribute_value,
@@ -35,8 +37,23 @@ sends as (
     inner join core.users as app_user
         on send.user_id = app_user.user_id
     group by
-        send.campaign_id, send.send_date, send.template_id, send.is_holdout,
+        send.campaign_id, send.send_date, send.segment, send.template_id, send.is_holdout,
         app_user.attributes ->> attributes.attribute
+),
+
+allocated as (
+    -- expected true reward of one bandit send per send date, segment and user attribute value
+    select
+        allocation.campaign_id,
+        allocation.send_date,
+        allocation.segment,
+        truth.attribute_value,
+        sum(allocation.probability * truth.rate) as expected_rate
+    from bandit.allocations as allocation
+    inner join truth
+        on allocation.campaign_id = truth.campaign_id
+        and allocation.template_id = truth.template_id
+    group by allocation.campaign_id, allocation.send_date, allocation.segment, truth.attribute_value
 ),
 
 daily as (
@@ -46,10 +63,11 @@ daily as (
         sum(sends.sends) as sends,
         sum(sends.sends * truth.rate) as expected_rewards,
         sum(sends.sends * (segment_rates.best_rate - truth.rate)) as regret,
-        sum(sends.sends * (segment_rates.best_rate - segment_rates.uniform_rate)) as uniform_regret,
+        sum(sends.sends * (segment_rates.best_rate - segment_rates.uniform_rate))
+            as uniform_regret,
         coalesce(sum(sends.sends) filter (where not sends.is_holdout), 0) as bandit_sends,
         coalesce(
-            sum(sends.sends * (truth.rate - segment_rates.uniform_rate)) filter (
+            sum(sends.sends * (allocated.expected_rate - segment_rates.uniform_rate)) filter (
                 where not sends.is_holdout
             ),
             0
@@ -62,6 +80,11 @@ daily as (
     inner join segment_rates
         on sends.campaign_id = segment_rates.campaign_id
         and sends.attribute_value = segment_rates.attribute_value
+    left join allocated
+        on sends.campaign_id = allocated.campaign_id
+        and sends.send_date = allocated.send_date
+        and sends.segment = allocated.segment
+        and sends.attribute_value = allocated.attribute_value
     group by sends.campaign_id, sends.send_date
 ),
 

@@ -4,7 +4,8 @@
 -- (sends with a `delivered` event: what the CRM actually sent). A p-value below alarm_below
 -- flags the segment-day: broken delivery, a filter on the CRM side, or a broken assignment.
 -- A send lands in cell (template i, bandit) with probability (1 - holdout_share) * p_i and in
--- (template i, holdout) with holdout_share / K.
+-- (template i, holdout) with holdout_share / K. worst_* names the cell with the lowest
+-- delivered rate, where to look first.
 create or replace view reporting.sample_ratio as
 with allocations as (
     select
@@ -83,18 +84,20 @@ terms as (
 ),
 
 worst as (
+    -- the cell that lost the largest part of its listed sends on the way to delivery
     select distinct on (campaign_id, send_date, segment)
         campaign_id,
         send_date,
         segment,
         template_id as worst_template_id,
         is_holdout as worst_is_holdout,
-        delivered::double precision / nullif(delivered_total, 0) as worst_delivered_share,
-        intended as worst_intended_share
+        listed as worst_listed_sends,
+        delivered::double precision / listed as worst_delivered_rate
     from terms
+    where listed > 0
     order by
         campaign_id, send_date, segment,
-        delivered_term desc nulls last, listed_term desc, template_id
+        delivered::double precision / listed, listed desc, template_id
 ),
 
 tests as (
@@ -139,8 +142,8 @@ select
     ) as flagged,
     worst.worst_template_id,
     worst.worst_is_holdout,
-    worst.worst_delivered_share,
-    worst.worst_intended_share
+    worst.worst_listed_sends,
+    worst.worst_delivered_rate
 from tests
 inner join worst
     on tests.campaign_id = worst.campaign_id

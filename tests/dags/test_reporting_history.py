@@ -1,0 +1,352 @@
+"""The reporting views, the send-list export and the report on a simulated history whose truth
+is known: the real nightly DAG runs day after day against ``bandit_core.world`` (3,000 users,
+12 answered send dates), which records its true click rates. On the last answered date the
+simulated CRM fails to deliver 40% of one template's sends, so the sample-ratio check has
+something to find.
+
+The history is built once for the module (about 45 s) and only read by the tests.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from bandit_core.campaigns import apply_campaign
+from bandit_core.config import load_campaign
+from bandit_core.db import connect
+from bandit_core.simulation_truth import record_truth
+from smartarm.airflow_runner import run_nightly
+from smartarm.demo import DEMO_CONFIG, demo_world
+
+START = dt.date(2026, 1, 1)
+DAYS = 12  # answered send dates
+USERS = 3_000
+BROKEN_DATE = START + dt.timedelta(days=DAYS - 1)
+BROKEN_TEMPLATE = "discount_first"  # the best template of the largest segment, 18-34
+
+
+@dataclass(frozen=True)
+class History:
+    url: str
+    reports: Path
+    exports: Path
+    world_regret: dict[dt.date, float]  # the world's own account of each date's true regret
+
+
+def _database(server_url: str, name: str) -> str:
+    params: dict[str, Any] = {k: v for k, v in conninfo_to_dict(server_url).items() if v}
+    params["dbname"] = name
+    return make_conninfo(**params)
+
+
+def _break_delivery(landing: Path, send_date: dt.date, template_id: str) -> int:
+    """Drop every event of 40% of ``template_id``'s sends of ``send_date``: never delivered."""
+    dropped = 0
+    for path in landing.glob(f"*/crm-export-sent-{send_date.isoformat()}.csv"):
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))
+        kept = [rows[0]]
+        for row in rows[1:]:
+            lost = int(hashlib.md5(row[1].encode()).hexdigest(), 16) % 10 < 4
+            if row[4] == template_id and lost:
+                dropped += 1
+            else:
+                kept.append(row)
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows(kept)
+    return dropped
+
+
+@pytest.fixture(scope="module")
+def history(
+    server_url: str, template_url: str, airflow_metadata: None, tmp_path_factory: Any
+) -> Iterator[History]:
+    name = f"smartarm_reporting_{os.getpid()}"
+    template = conninfo_to_dict(template_url)["dbname"]
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(
+            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+        )
+        admin.execute(
+            sql.SQL("create database {} template {}").format(
+                sql.Identifier(name), sql.Identifier(str(template))
+            )
+        )
+    url = _database(server_url, name)
+    root = tmp_path_factory.mktemp("reporting")
+    landing, reports, exports = root / "landing", root / "reports", root / "exports"
+    config = load_campaign(DEMO_CONFIG)
+    world = demo_world(config.campaign_id, users=USERS, attribution_days=2, seed=3)
+    with connect(url) as conn:
+        apply_campaign(conn, config)
+        record_truth(conn, world.config)
+    world.deliver_users(landing, START - dt.timedelta(days=1))
+    regret: dict[dt.date, float] = {}
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SMARTARM_DATABASE_URL", url)
+        env.setenv("SMARTARM_EXPORT_DIR", str(exports))
+        for i in range(DAYS + 1):
+            window = START - dt.timedelta(days=1) + dt.timedelta(days=i)
+            run = run_nightly(window, landing_dir=landing, report_dir=reports)
+            assert run.state == "success", run.failures
+            if i == DAYS:
+                break  # the last run learns from the last answered date
+            send_date = window + dt.timedelta(days=1)
+            with connect(url) as conn:
+                regret[send_date] = world.respond(conn, send_date, landing).regret
+            if send_date == BROKEN_DATE:
+                assert _break_delivery(landing, send_date, BROKEN_TEMPLATE) > 100
+    yield History(url, reports, exports, regret)
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(
+            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+        )
+
+
+def _rows(url: str, query: str, *params: Any) -> list[dict[str, Any]]:
+    with connect(url) as conn, conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        cur.execute(query, params)
+        return cur.fetchall()
+
+
+# -- regret ------------------------------------------------------------------------------
+
+
+def test_true_regret_is_the_worlds_own_account(history: History) -> None:
+    rows = _rows(
+        history.url,
+        "select send_date, regret, cumulative_regret from reporting.regret_true order by 1",
+    )
+    by_date = {r["send_date"]: r for r in rows}
+    running = 0.0
+    for send_date, regret in sorted(history.world_regret.items()):
+        running += regret
+        assert by_date[send_date]["regret"] == pytest.approx(regret, abs=1e-6)
+        assert by_date[send_date]["cumulative_regret"] == pytest.approx(running, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("view", "coverage"),
+    [
+        pytest.param("reporting.regret_posterior", 0.8, id="posterior-expected"),
+        pytest.param("reporting.regret_epoch", 0.7, id="epoch-stratified"),
+    ],
+)
+def test_true_regret_lies_in_the_estimated_interval_most_days(
+    history: History, view: str, coverage: float
+) -> None:
+    rows = _rows(
+        history.url,
+        f"select estimate.send_date, estimate.cumulative_low, estimate.cumulative_high,"
+        f" estimate.cumulative_regret, truth.cumulative_regret as truth"
+        f" from {view} as estimate inner join reporting.regret_true as truth"
+        f" using (campaign_id, send_date) order by 1",
+    )
+    assert len(rows) == DAYS + 1  # the unanswered last list is decided, so it is charged too
+    inside = [r["cumulative_low"] <= r["truth"] <= r["cumulative_high"] for r in rows]
+    assert sum(inside) / len(inside) >= coverage, rows
+    # an interval that always covers because it is uselessly wide would prove nothing
+    last = rows[-1]
+    assert (last["cumulative_high"] - last["cumulative_low"]) / last["cumulative_regret"] < 0.6
+
+
+def test_posterior_expected_regret_is_the_allocation_steps_expectation(history: History) -> None:
+    rows = _rows(
+        history.url,
+        "select p.cumulative_regret, p.cumulative_uniform_regret,"
+        " e.cumulative_expected_regret, e.cumulative_uniform_expected_regret"
+        " from reporting.regret_posterior p"
+        " join reporting.regret_estimate e using (campaign_id, send_date) order by send_date",
+    )
+    assert len(rows) == DAYS + 1
+    for i, row in enumerate(rows):
+        assert row["cumulative_regret"] == pytest.approx(row["cumulative_expected_regret"])
+        assert row["cumulative_uniform_regret"] == pytest.approx(
+            row["cumulative_uniform_expected_regret"]
+        )
+        if i >= 2:  # the first two dates are allocated uniformly: no learning yet
+            assert row["cumulative_regret"] < row["cumulative_uniform_regret"]
+
+
+# -- lift --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("estimator", ["ips", "snips", "holdout"])
+def test_lift_estimates_are_near_the_true_lift(history: History, estimator: str) -> None:
+    rows = _rows(
+        history.url,
+        "select lift.send_date, lift.lift, lift.std_error, lift.lift_low, lift.lift_high,"
+        " truth.cumulative_true_lift as truth"
+        " from reporting.lift as lift join reporting.regret_true as truth"
+        " using (campaign_id, send_date)"
+        " where lift.estimator = %s and lift.scope = 'cumulative' order by 1",
+        estimator,
+    )
+    matured_dates = DAYS - 1  # the two-day attribution window of the last date is still open
+    assert len(rows) == matured_dates
+    last = rows[-1]
+    assert abs(last["lift"] - last["truth"]) < 3 * last["std_error"], last
+    assert last["lift_low"] > 0  # the bandit beat an equal split, and the data say so
+    # (on the first, uniformly allocated dates ips is exactly 0 with no error, as is the truth)
+    inside = [r["lift_low"] - 1e-9 <= r["truth"] <= r["lift_high"] + 1e-9 for r in rows]
+    assert sum(inside) >= 0.8 * len(rows), rows
+
+
+def test_ips_lift_is_zero_while_the_allocation_is_uniform(history: History) -> None:
+    # the first send date is allocated uniformly: every weight is 1
+    rows = _rows(
+        history.url,
+        "select estimator, lift, std_error from reporting.lift"
+        " where send_date = %s and scope = 'day' and estimator in ('ips', 'snips')",
+        START,
+    )
+    assert len(rows) == 2
+    for row in rows:
+        assert row["lift"] == pytest.approx(0.0, abs=1e-12)
+
+
+# -- allocation history and the sample-ratio check -------------------------------------------
+
+
+def test_the_sample_ratio_check_fires_where_delivery_broke_and_nowhere_else(
+    history: History,
+) -> None:
+    rows = _rows(
+        history.url,
+        "select send_date, segment, flagged, listed_p_value, delivered_p_value,"
+        " delivered_rate, worst_template_id, worst_is_holdout, worst_delivered_rate"
+        " from reporting.sample_ratio order by send_date, segment",
+    )
+    assert {r["send_date"] for r in rows} == {START + dt.timedelta(days=i) for i in range(DAYS + 1)}
+    flagged = [r for r in rows if r["flagged"]]
+    assert {r["send_date"] for r in flagged} == {BROKEN_DATE}, flagged
+    young = next(r for r in flagged if "18-34" in r["segment"])
+    assert young["worst_template_id"] == BROKEN_TEMPLATE  # in either cohort: both lost 40%
+    assert young["worst_delivered_rate"] < 0.7 < young["delivered_rate"]
+    assert young["delivered_p_value"] < 1e-6 < young["listed_p_value"]  # the list was fine
+
+
+def test_allocation_history_realised_shares_follow_the_probabilities(history: History) -> None:
+    rows = _rows(
+        history.url,
+        "select probability, realized_share, sends from reporting.allocation_history"
+        " where sends > 200",
+    )
+    assert rows
+    for row in rows:
+        # binomial noise of the hash assignment: 4 standard errors
+        se = (row["probability"] * (1 - row["probability"]) / row["sends"]) ** 0.5
+        assert abs(row["realized_share"] - row["probability"]) < 4 * se + 0.02
+
+
+# -- posteriors over time and decision support ----------------------------------------------
+
+
+def test_posteriors_over_time_carry_intervals_that_cover_the_truth(history: History) -> None:
+    rows = _rows(
+        history.url,
+        "select a.as_of, a.segment, a.template_id, a.posterior_mean, a.credible_low,"
+        " a.credible_high, a.p_best, t.rate"
+        " from reporting.arm_daily a"
+        " join simulation.true_rates t"
+        "   on t.attribute_value = a.segment::jsonb ->> 'age_band'"
+        "   and t.template_id = a.template_id and t.campaign_id = a.campaign_id"
+        " where a.as_of >= %s order by 1, 2, 3",
+        START,
+    )
+    assert len(rows) == DAYS * 3 * 4
+    for row in rows:
+        assert row["credible_low"] <= row["posterior_mean"] <= row["credible_high"]
+    last = [r for r in rows if r["as_of"] == rows[-1]["as_of"]]
+    covered = [r["credible_low"] <= r["rate"] <= r["credible_high"] for r in last]
+    assert sum(covered) >= 10, last  # 95% intervals, 12 templates
+    by_segment: dict[tuple[dt.date, str], float] = {}
+    for row in rows:
+        key = (row["as_of"], row["segment"])
+        by_segment[key] = by_segment.get(key, 0.0) + row["p_best"]
+    assert all(total == pytest.approx(1.0, abs=1e-9) for total in by_segment.values())
+
+
+def test_decision_support_shows_the_campaign_being_decided(history: History) -> None:
+    rows = _rows(
+        history.url,
+        "select send_date, segment, leader_template_id, value_remaining, decided,"
+        " matured_needed from reporting.decision_support order by send_date, segment",
+    )
+    first = [r for r in rows if r["send_date"] == START]
+    last = [r for r in rows if r["send_date"] == rows[-1]["send_date"]]
+    assert first and all(not r["decided"] and r["value_remaining"] > 0.5 for r in first)
+    assert all(r["matured_needed"] is None or r["matured_needed"] > 0 for r in first)
+    best = {"18-34": "discount_first", "35-54": "checklist", "55+": "long_story"}
+    for row in last:
+        assert row["leader_template_id"] == best[json.loads(row["segment"])["age_band"]]
+        assert row["value_remaining"] < 0.05
+
+
+# -- validation and run outcomes -------------------------------------------------------------
+
+
+def test_window_outcomes_account_for_every_row(history: History) -> None:
+    rows = _rows(history.url, "select * from reporting.window_outcomes order by window_date")
+    assert [r["window_date"] for r in rows] == [
+        START - dt.timedelta(days=1) + dt.timedelta(days=i) for i in range(DAYS + 1)
+    ]
+    loaded = dict(
+        (r["arrival_date"], r["n"])
+        for r in _rows(
+            history.url, "select arrival_date, count(*) as n from core.events group by 1"
+        )
+    )
+    for row in rows:
+        assert row["status"] == "success" and row["failed_steps"] == []
+        assert row["campaigns_published"] == 1
+        assert row["events_loaded"] == loaded.get(row["window_date"], 0)
+        assert row["events_received"] == row["events_loaded"] + row["events_quarantined"]
+
+
+# -- the send-list export ------------------------------------------------------------------
+
+
+def test_every_published_batch_was_exported_with_a_true_manifest(history: History) -> None:
+    batches = _rows(
+        history.url, "select send_date, row_count, checksum from crm.batches_v1 order by 1"
+    )
+    folder = history.exports / "welcome_series"
+    assert sorted(p.name for p in folder.iterdir()) == [b["send_date"].isoformat() for b in batches]
+    for batch in batches:
+        batch_dir = folder / batch["send_date"].isoformat()
+        manifest = json.loads((batch_dir / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["row_count"] == batch["row_count"]
+        assert manifest["batch_checksum"] == batch["checksum"]
+        for entry in manifest["files"]:
+            data = (batch_dir / entry["name"]).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+            assert entry["rows"] == batch["row_count"] and entry["bytes"] == len(data)
+    last = folder / batches[-1]["send_date"].isoformat()
+    with (last / "send_list_v1.csv").open(newline="", encoding="utf-8") as handle:
+        exported = [
+            (r["send_id"], r["template_id"], r["is_holdout"]) for r in csv.DictReader(handle)
+        ]
+    listed = [
+        (r["send_id"], r["template_id"], "true" if r["is_holdout"] else "false")
+        for r in _rows(
+            history.url,
+            "select send_id, template_id, is_holdout from crm.send_list_v1"
+            " where send_date = %s order by send_id",
+            batches[-1]["send_date"],
+        )
+    ]
+    assert exported == listed
