@@ -113,9 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extensions() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
     """Sub-commands defined in other modules of this package."""
-    from smartarm import study_cli
+    from smartarm import reporting_cli, study_cli
 
-    return [study_cli.register]
+    return [study_cli.register, reporting_cli.register]
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:

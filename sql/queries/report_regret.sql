@@ -1,5 +1,16 @@
-select
-    send_date, sends, cumulative_expected_regret, cumulative_uniform_expected_regret
-from reporting.regret_estimate
+-- Cumulative regret per send date, three ways (the columns the regret views share).
+select send_date, method, cumulative_regret, cumulative_low, cumulative_high,
+    cumulative_uniform_regret
+from reporting.regret_posterior
 where campaign_id = %(campaign_id)s
-order by send_date;
+union all
+select send_date, method, cumulative_regret, cumulative_low, cumulative_high,
+    cumulative_uniform_regret
+from reporting.regret_epoch
+where campaign_id = %(campaign_id)s
+union all
+select send_date, method, cumulative_regret, cumulative_low, cumulative_high,
+    cumulative_uniform_regret
+from reporting.regret_true
+where campaign_id = %(campaign_id)s
+order by send_date, method;

@@ -1,0 +1,93 @@
+-- One row per send with what its attribution window brought: whether the CRM reported it
+-- delivered, whether its window has closed (matured: before the end of the last window the
+-- campaign learned from) and its reward, computed as the update_posteriors step does (1 for
+-- any reward event in the window, or the capped value sum / cap with a value cap; 0 until
+-- matured). The one place the reporting views and `smartarm evaluate` define a send's reward.
+create or replace view reporting.attributed_sends as
+with campaigns as (
+    select campaign_id, reward_event_type, attribution_days, value_cap
+    from config.campaigns
+),
+
+learned as (
+    select campaign_id, max(as_of) as as_of
+    from bandit.arm_state
+    group by campaign_id
+),
+
+sends as (
+    select
+        send.send_id,
+        send.campaign_id,
+        send.send_date,
+        send.segment,
+        send.template_id,
+        send.is_holdout,
+        send.propensity,
+        send.model_version,
+        campaigns.reward_event_type,
+        campaigns.attribution_days,
+        campaigns.value_cap,
+        learned.as_of,
+        coalesce(send.send_date + campaigns.attribution_days - 1 <= learned.as_of, false)
+            as matured
+    from core.sends as send
+    inner join campaigns
+        on send.campaign_id = campaigns.campaign_id
+    left join learned
+        on send.campaign_id = learned.campaign_id
+),
+
+outcomes as (
+    -- one pass over the sends and their events (a send without events keeps its row)
+    select
+        sends.send_id,
+        sends.campaign_id,
+        sends.send_date,
+        sends.segment,
+        sends.template_id,
+        sends.is_holdout,
+        sends.propensity,
+        sends.model_version,
+        sends.value_cap,
+        sends.matured,
+        coalesce(bool_or(event.event_type = 'delivered'), false) as delivered,
+        count(event.event_id) filter (
+            where event.event_type = sends.reward_event_type
+            and event.event_ts >= sends.send_date::timestamp at time zone 'UTC'
+            and event.event_ts
+            < (sends.send_date + sends.attribution_days)::timestamp at time zone 'UTC'
+            and event.arrival_date <= sends.as_of
+        ) as reward_events,
+        coalesce(sum(event.value) filter (
+            where event.event_type = sends.reward_event_type
+            and event.event_ts >= sends.send_date::timestamp at time zone 'UTC'
+            and event.event_ts
+            < (sends.send_date + sends.attribution_days)::timestamp at time zone 'UTC'
+            and event.arrival_date <= sends.as_of
+        ), 0) as reward_value
+    from sends
+    left join core.events as event
+        on sends.send_id = event.send_id
+    group by
+        sends.send_id, sends.campaign_id, sends.send_date, sends.segment, sends.template_id,
+        sends.is_holdout, sends.propensity, sends.model_version, sends.value_cap, sends.matured
+)
+
+select
+    send_id,
+    campaign_id,
+    send_date,
+    segment,
+    template_id,
+    is_holdout,
+    propensity,
+    model_version,
+    delivered,
+    matured,
+    case
+        when not matured then 0::double precision
+        when value_cap is null then (reward_events > 0)::integer::double precision
+        else least(greatest(reward_value, 0), value_cap) / value_cap
+    end as reward
+from outcomes;
