@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 DAYS ?= 14
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench-paper bench-nightly constraints clean
+.PHONY: install chromium demo test lint bench-paper bench-nightly constraints clean
 
 install: $(STAMP)
 
@@ -22,7 +22,16 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 demo: install
 	$(BIN)/smartarm demo --days $(DAYS)
 
-test: install
+# The report test renders the HTML report in a real headless browser: Debian's chromium.
+# Installed only when missing (needs root or sudo); a no-op on machines that have it.
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  echo "installing chromium for the report test"; \
+	  SUDO=$$(test "$$(id -u)" -eq 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+test: install chromium
 	$(BIN)/python -m pytest
 
 lint: install
