@@ -85,7 +85,10 @@ def active_campaigns(conn: psycopg.Connection[Any], send_date: dt.date) -> list[
 def _from_spec(spec: Mapping[str, Any], campaign_id: str) -> CampaignConfig:
     # The stored spec is the normalised form of a validated file: re-validating it yields the
     # identical frozen config, so there is one path from text to CampaignConfig.
-    return parse_campaign(json.dumps(spec), source=f"stored config of campaign {campaign_id!r}")
+    # ensure_ascii=False: YAML would read an escaped surrogate pair (e.g. an emoji) as two
+    # lone surrogates rather than one character
+    text = json.dumps(spec, ensure_ascii=False)
+    return parse_campaign(text, source=f"stored config of campaign {campaign_id!r}")
 
 
 def _campaign_params(config: CampaignConfig, version: int) -> dict[str, Any]:

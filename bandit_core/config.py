@@ -202,6 +202,9 @@ class _Checker:
             if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
                 self.problem(node, path, f"expected no control characters, found {value!r}")
                 return None
+            if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+                self.problem(node, path, f"expected valid Unicode text, found surrogates in {value!r}")
+                return None
         return value
 
     def integer(self, node: yaml.Node, path: str, *, minimum: int) -> int | None:

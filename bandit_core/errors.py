@@ -7,6 +7,7 @@ The hierarchy::
     ├── MigrationError         the schema cannot be brought up to date safely
     ├── DataQualityError       input data failed a gate; retrying will not help
     ├── StateError             the run cannot proceed from what is stored (e.g. a missing day)
+    │   └── RunConflict        another run is writing the same window or campaign
     └── WarehouseUnavailable   PostgreSQL could not be reached; retrying may help
 
 The Airflow side maps ``DataQualityError``, ``ConfigError`` and ``StateError`` to a failure
@@ -19,6 +20,7 @@ __all__ = [
     "ConfigError",
     "DataQualityError",
     "MigrationError",
+    "RunConflict",
     "SmartArmError",
     "StateError",
     "WarehouseUnavailable",
@@ -43,6 +45,10 @@ class DataQualityError(SmartArmError):
 
 class StateError(SmartArmError):
     """Stored state does not allow the requested run (e.g. the previous day was never run)."""
+
+
+class RunConflict(StateError):
+    """Another run holds the lock of the same window or campaign; the message names it."""
 
 
 class WarehouseUnavailable(SmartArmError):

@@ -54,13 +54,15 @@ def run_nightly(
     landing_dir: str | Path | None = None,
     report_dir: str | Path | None = None,
     log_file: Path | None = None,
+    url: str | None = None,
 ) -> NightlyRun:
-    """Run the nightly DAG for the window ``[day 00:00, day+1 00:00)`` UTC.
+    """Run the nightly DAG for the window ``[day 00:00, day+1 00:00)`` UTC on ``url``.
 
-    Airflow's task logs go to ``log_file`` (default ``$SMARTARM_HOME/logs/nightly-<day>.log``).
+    ``url`` defaults to ``SMARTARM_DATABASE_URL`` or the embedded server. Airflow's task logs
+    go to ``log_file`` (default ``$SMARTARM_HOME/logs/nightly-<day>.log``).
     """
     global _metadata_ready
-    url = database_url()
+    url = url or database_url()
     configure_airflow(url)
     log_file = log_file or smartarm_home() / "logs" / f"nightly-{day.isoformat()}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)

@@ -106,6 +106,34 @@ def warehouse_url(server_url: str, template_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
+def clone_database(server_url: str) -> Iterator[Any]:
+    """Copy a database (``create database ... template``): a snapshot to branch tests from.
+
+    Every connection to the source must be closed first.
+    """
+    made: list[str] = []
+
+    def clone(source_url: str) -> str:
+        source = conninfo_to_dict(source_url)["dbname"]
+        name = f"smartarm_clone_{os.getpid()}_{next(_counter)}"
+        with _admin(server_url) as admin:
+            admin.execute(
+                sql.SQL("create database {} template {}").format(
+                    sql.Identifier(name), sql.Identifier(str(source))
+                )
+            )
+        made.append(name)
+        return with_database(server_url, name)
+
+    yield clone
+    with _admin(server_url) as admin:
+        for name in made:
+            admin.execute(
+                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+            )
+
+
+@pytest.fixture
 def conn(warehouse_url: str) -> Iterator[psycopg.Connection[Any]]:
     from bandit_core.db import connect
 

@@ -12,7 +12,10 @@ from typing import Any
 import psycopg
 
 from bandit_core.campaigns import apply_campaign
-from bandit_core.config import CampaignConfig, parse_campaign
+from bandit_core.config import CampaignConfig, load_campaign, parse_campaign
+from bandit_core.db import connect
+from smartarm.airflow_runner import NightlyRun, run_nightly
+from smartarm.demo import DEMO_CONFIG, demo_world
 
 EVENT_HEADER = (
     "event_id",
@@ -28,13 +31,17 @@ EVENT_HEADER = (
 # every table whose content a rerun must leave identical (audit.runs records each attempt)
 STATE_TABLES = (
     "config.campaigns",
+    "config.campaign_versions",
     "config.templates",
     "core.users",
     "core.sends",
     "core.events",
+    "core.user_contacts",
     "staging.events",
+    "staging.users",
     "staging.sends",
     "quarantine.events",
+    "quarantine.users",
     "bandit.arm_state",
     "bandit.allocations",
     "crm.batches",
@@ -113,8 +120,14 @@ def write_events(path: Path, rows: Iterable[Sequence[str]]) -> Path:
     return path
 
 
-def table_digests(conn: psycopg.Connection[Any]) -> dict[str, str]:
-    """An md5 of every row of every state table, in a stable order."""
+# wall-clock columns: when a config was applied or a list published, not what it holds
+WALL_CLOCK_COLUMNS = ("applied_at", "published_at")
+
+
+def table_digests(
+    conn: psycopg.Connection[Any], *, ignore: Sequence[str] = ()
+) -> dict[str, str]:
+    """An md5 of every row of every state table, in a stable order, without ``ignore`` columns."""
     from psycopg import sql
 
     digests = {}
@@ -122,9 +135,10 @@ def table_digests(conn: psycopg.Connection[Any]) -> dict[str, str]:
         schema, name = table.split(".")
         row = conn.execute(
             sql.SQL(
-                "select md5(coalesce(string_agg(t::text, chr(10) order by t::text), ''))"
-                " from {} as t"
-            ).format(sql.Identifier(schema, name))
+                "select md5(coalesce(string_agg(r, chr(10) order by r), '')) from"
+                " (select (to_jsonb(t) - %s::text[])::text as r from {} as t) as rows"
+            ).format(sql.Identifier(schema, name)),
+            (list(ignore),),
         ).fetchone()
         assert row is not None
         digests[table] = row[0]
@@ -134,3 +148,38 @@ def table_digests(conn: psycopg.Connection[Any]) -> dict[str, str]:
 
 def day(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
+
+
+START = dt.date(2026, 1, 1)
+
+
+class Loop:
+    """A campaign, its simulated audience and the folders one test's runs use."""
+
+    def __init__(self, url: str, tmp_path: Path, users: int = 400) -> None:
+        self.url = url
+        self.landing = tmp_path / "landing"
+        self.reports = tmp_path / "reports"
+        self.config = load_campaign(DEMO_CONFIG)
+        self.world = demo_world(self.config.campaign_id, users=users, attribution_days=2, seed=3)
+        with connect(url) as conn:
+            apply_campaign(conn, self.config)
+        self.world.deliver_users(self.landing, START - dt.timedelta(days=1))
+
+    def run(self, day: dt.date, *, url: str | None = None) -> NightlyRun:
+        """Run the nightly DAG for ``day`` on this loop's database (or another one)."""
+        return run_nightly(
+            day, landing_dir=self.landing, report_dir=self.reports, url=url or self.url
+        )
+
+    def respond(self, send_date: dt.date) -> None:
+        with connect(self.url) as conn:
+            self.world.respond(conn, send_date, self.landing)
+
+    def days(self, n: int) -> None:
+        """Run the windows before START .. START+n-1 and answer each published list."""
+        for i in range(n):
+            window = START - dt.timedelta(days=1) + dt.timedelta(days=i)
+            run = self.run(window)
+            assert run.state == "success", run.failures
+            self.respond(window + dt.timedelta(days=1))

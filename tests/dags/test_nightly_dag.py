@@ -9,50 +9,12 @@ from typing import Any
 
 import pytest
 
-from bandit_core.campaigns import apply_campaign
-from bandit_core.config import load_campaign
 from bandit_core.db import connect
-from smartarm.airflow_runner import NightlyRun, run_nightly
-from smartarm.demo import DEMO_CONFIG, demo_world
-from tests.support import table_digests
-
-START = dt.date(2026, 1, 1)
-
-
-class Loop:
-    """A campaign, its simulated audience and the folders one test's runs use."""
-
-    def __init__(self, url: str, tmp_path: Path, users: int = 400) -> None:
-        self.url = url
-        self.landing = tmp_path / "landing"
-        self.reports = tmp_path / "reports"
-        self.config = load_campaign(DEMO_CONFIG)
-        self.world = demo_world(self.config.campaign_id, users=users, attribution_days=2, seed=3)
-        with connect(url) as conn:
-            apply_campaign(conn, self.config)
-        self.world.deliver_users(self.landing, START - dt.timedelta(days=1))
-
-    def run(self, day: dt.date) -> NightlyRun:
-        return run_nightly(day, landing_dir=self.landing, report_dir=self.reports)
-
-    def respond(self, send_date: dt.date) -> None:
-        with connect(self.url) as conn:
-            self.world.respond(conn, send_date, self.landing)
-
-    def days(self, n: int) -> None:
-        """Run the windows before START .. START+n-1 and answer each published list."""
-        for i in range(n):
-            window = START - dt.timedelta(days=1) + dt.timedelta(days=i)
-            run = self.run(window)
-            assert run.state == "success", run.failures
-            self.respond(window + dt.timedelta(days=1))
+from tests.support import START, WALL_CLOCK_COLUMNS, Loop, table_digests
 
 
 @pytest.fixture
-def loop(
-    warehouse_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, airflow_metadata: None
-) -> Loop:
-    monkeypatch.setenv("SMARTARM_DATABASE_URL", warehouse_url)
+def loop(warehouse_url: str, tmp_path: Path, airflow_metadata: None) -> Loop:
     return Loop(warehouse_url, tmp_path)
 
 
@@ -184,3 +146,118 @@ def test_a_failed_gate_stops_learning_and_keeps_yesterdays_list(loop: Loop) -> N
         window,
     )
     assert gate == [(False,)]
+
+
+def test_backfilling_after_the_fact_gives_the_nightly_state(
+    loop: Loop, clone_database: Any, tmp_path: Path
+) -> None:
+    # the empty twin is taken before any night ran: same config, same users file to come
+    empty = clone_database(loop.url)
+    loop.days(4)
+    last = START + dt.timedelta(days=3)
+    assert loop.run(last).state == "success"
+    # every file of those nights is now in the landing folder: run the range in order
+    for i in range(5):
+        assert loop.run(START - dt.timedelta(days=1) + dt.timedelta(days=i), url=empty).state == "success"
+    with connect(loop.url) as conn:
+        nightly_state = table_digests(conn, ignore=WALL_CLOCK_COLUMNS)
+    with connect(empty) as conn:
+        backfilled = table_digests(conn, ignore=WALL_CLOCK_COLUMNS)
+    assert backfilled == nightly_state
+
+
+def test_late_rewards_count_exactly_once(loop: Loop) -> None:
+    """The incremental state equals a recomputation from scratch over every loaded event."""
+    loop.days(5)
+    as_of = START + dt.timedelta(days=4)
+    assert loop.run(as_of).state == "success"
+    late = _query(
+        loop.url,
+        "select count(*) from core.events where event_type = 'click'"
+        " and arrival_date > event_ts::date",
+    )[0][0]
+    assert late > 0  # the world delivered some clicks a day late
+    incremental = _query(
+        loop.url,
+        "select segment, template_id, matured, reward_sum from bandit.arm_state"
+        " where as_of = %s order by 1, 2",
+        as_of,
+    )
+    from_scratch = _query(
+        loop.url,
+        """
+        select send.segment, send.template_id, count(*),
+            count(*) filter (where exists (
+                select 1 from core.events as event
+                where event.send_id = send.send_id and event.event_type = 'click'
+                    and event.arrival_date <= %(as_of)s
+                    and event.event_ts < (send.send_date + 2)::timestamp at time zone 'UTC'
+            ))::double precision
+        from core.sends as send
+        where send.send_date <= %(as_of)s::date + 1 - 2
+        group by 1, 2 order by 1, 2
+        """.replace("%(as_of)s", "%s"),
+        as_of,
+        as_of,
+    )
+    assert incremental == from_scratch
+
+
+def test_hostile_names_pass_through_as_data(
+    warehouse_url: str, tmp_path: Path, airflow_metadata: None
+) -> None:
+    import json
+
+    from bandit_core.campaigns import apply_campaign
+    from bandit_core.config import load_campaign, parse_campaign
+    from bandit_core.world import World, WorldConfig
+    from smartarm.demo import DEMO_CONFIG
+
+    hostile_campaign = "c'); drop table core.sends; --"
+    templates = ['t"1; select 1', "t2 ünïcödé 🚀", "t3\\'\\\\"]
+    segments = {"a'b": 0.5, '"; delete from x; --': 0.5}
+    spec = dict(load_campaign(DEMO_CONFIG).spec)
+    spec.update(
+        campaign_id=hostile_campaign,
+        templates=[{"id": t, "channel": "e'mail", "features": {"k'": "v;"}} for t in templates],
+        segmentation={"attributes": ["séğ'ment"]},
+    )
+    config = parse_campaign(json.dumps(spec, ensure_ascii=False))
+    world = World(
+        WorldConfig(
+            campaign_id=hostile_campaign,
+            users=200,
+            segment_attribute="séğ'ment",
+            segment_weights=segments,
+            click_rates={s: {t: 0.1 * (i + 1) for i, t in enumerate(templates)} for s in segments},
+            attribution_days=2,
+            seed=5,
+        )
+    )
+    loop = Loop(warehouse_url, tmp_path, users=10)
+    loop.config, loop.world = config, world
+    with connect(warehouse_url) as conn:
+        apply_campaign(conn, config)
+    world.deliver_users(loop.landing, START - dt.timedelta(days=1))
+    loop.days(3)
+    listed = _query(
+        warehouse_url,
+        "select distinct template_id, channel from crm.send_list_v1 where campaign_id = %s",
+        hostile_campaign,
+    )
+    assert sorted(listed) == sorted((t, "e'mail") for t in templates)
+    segments_seen = _query(
+        warehouse_url, "select distinct segment from core.sends where campaign_id = %s", hostile_campaign
+    )
+    assert {json.loads(s)["séğ'ment"] for (s,) in segments_seen} == set(segments)
+    assert _query(warehouse_url, "select count(*) from core.sends")[0][0] > 0  # table intact
+    # the report's file name is made safe; the page shows the id escaped, not as markup
+    from html import escape
+
+    from bandit_core.report import report_name
+
+    name = report_name(hostile_campaign)
+    assert name.startswith("c____drop_table_core_sends__--") and "'" not in name
+    report = tmp_path / "reports" / f"{name}.html"
+    page = report.read_text(encoding="utf-8")
+    assert escape(hostile_campaign) in page and hostile_campaign not in page

@@ -152,6 +152,18 @@ def test_policy_alias_is_stored_under_its_canonical_name() -> None:
     assert config.policy.name == "thompson_sampling"
 
 
+def test_lone_surrogates_are_refused() -> None:
+    with pytest.raises(ConfigError, match="expected valid Unicode text, found surrogates"):
+        parse_campaign(VALID.replace("campaign_id: c1", 'campaign_id: "c\\ud83d"'))
+
+
+def test_characters_beyond_the_basic_plane_survive_storage_and_reload() -> None:
+    import json
+
+    config = parse_campaign(VALID.replace("campaign_id: c1", "campaign_id: c🚀"))
+    assert parse_campaign(json.dumps(config.spec, ensure_ascii=False)).campaign_id == "c🚀"
+
+
 def test_hostile_ids_are_accepted_as_data() -> None:
     text = VALID.replace("campaign_id: c1", 'campaign_id: "c1\'; drop table x; --"').replace(
         "{id: a,", '{id: "ü ünïcode \\"q\\"",'
