@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -94,3 +96,20 @@ def test_bandit_core_never_imports_airflow() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO
     )
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_airflow_backfill_creates_one_run_per_window(airflow_metadata: None) -> None:
+    """The README's backfill command: logical dates are the windows' days, --to-date included."""
+    env = dict(os.environ)
+    subprocess.run(
+        [sys.executable, "-m", "airflow", "dags", "reserialize"],
+        env=env, capture_output=True, text=True, check=True, cwd=REPO,
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "airflow", "backfill", "create", "--dag-id", "smartarm_nightly",
+         "--from-date", "2026-01-01", "--to-date", "2026-01-03", "--max-active-runs", "1",
+         "--dry-run"],
+        env=env, capture_output=True, text=True, check=True, cwd=REPO,
+    )
+    dates = re.findall(r"\|\s*(\d{4}-\d\d-\d\d) 00:00:00\+00:00\s*\|", out.stdout)
+    assert dates == ["2026-01-01", "2026-01-02", "2026-01-03"]
