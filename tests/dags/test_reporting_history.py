@@ -513,3 +513,36 @@ def test_smartarm_evaluate_prints_estimates_and_warns_about_large_weights(
         assert result[name]["low"] <= result[name]["value"] <= result[name]["high"]
     assert main(["evaluate", "--campaign", "welcome_series", "--policy", "nope"]) == 2
     assert "unknown policy 'nope'" in capsys.readouterr().err
+
+
+# -- reruns ------------------------------------------------------------------------------------
+
+
+def test_rerunning_the_last_window_rewrites_the_same_reporting_rows(
+    history: History, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # last in the module: it reruns a window of the shared history, which must change nothing
+    tables = ("bandit.regret_posterior", "bandit.segment_decisions", "bandit.allocations")
+
+    def digests() -> dict[str, str]:
+        out = {}
+        for table in tables:
+            row = _rows(
+                history.url,
+                f"select md5(string_agg(t::text, ',' order by t::text)) as d from {table} t",
+            )
+            out[table] = row[0]["d"]
+        return out
+
+    batches = sorted((history.exports / "welcome_series").iterdir())
+    stamps = {p: (p / "manifest.json").stat().st_mtime_ns for p in batches}
+    before = digests()
+    monkeypatch.setenv("SMARTARM_DATABASE_URL", history.url)
+    monkeypatch.setenv("SMARTARM_EXPORT_DIR", str(history.exports))
+    landing = history.reports.parent / "landing"
+    run = run_nightly(
+        START + dt.timedelta(days=DAYS - 1), landing_dir=landing, report_dir=history.reports
+    )
+    assert run.state == "success", run.failures
+    assert digests() == before
+    assert {p: (p / "manifest.json").stat().st_mtime_ns for p in batches} == stamps
