@@ -210,7 +210,7 @@ select
     estimates.send_date,
     estimates.estimator,
     estimates.scope,
-    estimates.sends,
+    estimates.sends::bigint as sends,
     estimates.policy_value,
     estimates.baseline_value,
     estimates.lift,

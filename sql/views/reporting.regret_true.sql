@@ -112,7 +112,7 @@ select
     cumulative_uniform_regret,
     cumulative_uniform_regret - cumulative_regret as cumulative_saved,
     expected_rewards,
-    bandit_sends,
+    bandit_sends::bigint as bandit_sends,
     bandit_gain / nullif(bandit_sends, 0) as true_lift,
     cumulative_bandit_gain / nullif(cumulative_bandit_sends, 0) as cumulative_true_lift
 from running;

@@ -105,12 +105,12 @@ tests as (
         campaign_id,
         send_date,
         segment,
-        max(templates) as templates,
+        max(templates)::integer as templates,
         max(holdout_share) as holdout_share,
-        max(listed_total) as listed_sends,
+        max(listed_total)::bigint as listed_sends,
         sum(listed_term) as listed_chi_square,
         (count(*) filter (where intended > 0) - 1)::integer as df,
-        max(delivered_total) as delivered_sends,
+        max(delivered_total)::bigint as delivered_sends,
         case when max(delivered_total) > 0 then sum(delivered_term) end as delivered_chi_square
     from terms
     group by campaign_id, send_date, segment
