@@ -70,7 +70,9 @@ def write_report(conn: psycopg.Connection[Any], campaign_id: str, report_dir: Pa
 
 def report_name(campaign_id: str) -> str:
     """A file-system-safe name for a campaign's report; distinct ids give distinct names."""
-    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in campaign_id)
+    safe = "".join(
+        ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in campaign_id
+    )
     if safe == campaign_id:
         return safe
     return f"{safe}-{hashlib.sha256(campaign_id.encode('utf-8')).hexdigest()[:8]}"
@@ -334,6 +336,7 @@ def _dynamics_charts(data: ReportData) -> str:
             svg.scatter_trails(
                 trails,
                 title=f"{segment_label(segment)}: share of sends vs reward rate",
+                x_max=1.0,
                 colors=data.colors,
             )
         )
@@ -369,18 +372,11 @@ def _windows_table(data: ReportData) -> str:
     if not data.windows:
         return "<p>No nightly run recorded yet.</p>"
     rows = []
-    for (
-        window,
-        status,
-        failed,
-        error,
-        received,
-        loaded,
-        quarantined,
-        by_rule,
-        gates,
-    ) in data.windows:
-        css = "ok" if status == "success" else "fail" if status == "failed" else "warn"
+    for row in data.windows:
+        window, status, failed, error, received, loaded, quarantined, by_rule, gates, running = row
+        if status == "running" and running == ["report"]:
+            status = "writing this report"  # the report step of this very run
+        css = "fail" if status == "failed" else "warn" if status == "running" else "ok"
         rules = ", ".join(f"{rule} {count}" for rule, count in sorted((by_rule or {}).items()))
         problem = "; ".join(
             part
@@ -440,4 +436,7 @@ def _sample_ratio_table(data: ReportData) -> str:
 def _number(value: Any) -> str:
     if value is None:
         return ""
-    return f"{float(value):.3g}"
+    number = float(value)
+    if number.is_integer() and abs(number) >= 1:
+        return f"{number:,.0f}"  # row counts
+    return f"{number:.3g}"

@@ -250,15 +250,16 @@ def scatter_trails(
     title: str,
     x_format: str = ".0%",
     y_format: str = ".1%",
+    x_max: float | None = None,
     colors: Mapping[str, str] | None = None,
 ) -> str:
     """Each series' path through its (x, y) points, oldest faint, the last one large.
 
-    The x axis runs from 0 to the largest x (shares: up to 100%), the y axis from 0 up.
+    The x axis runs from 0 to ``x_max`` (default: the largest x), the y axis from 0 up.
     """
     xs = [x for points in trails.values() for x, _ in points]
     ys = [y for points in trails.values() for _, y in points]
-    x_max = max(max(xs, default=1.0), 1e-9)
+    x_max = x_max if x_max is not None else max(max(xs, default=1.0), 1e-9)
     y_max = max(ys, default=1.0) * 1.15 or 1.0
     ticks = [x_max * i / 4 for i in range(5)]
     scale = _Scale(len(ticks), 0.0, y_max, (0.0, x_max))

@@ -1,7 +1,7 @@
 -- One row per nightly window: what arrived, what loaded, what was quarantined and why, which
 -- gates failed, and how the window's latest run ended. status is that of the latest run of
 -- the window (by start time): 'failed' if any of its steps failed, 'running' if one is still
--- running, else 'success'.
+-- running (running_steps names them), else 'success'.
 create or replace view reporting.window_outcomes as
 with runs as (
     select
@@ -50,7 +50,10 @@ run_summary as (
         (array_agg(error order by started_at) filter (where status = 'failed'))[1]
             as first_error,
         count(distinct campaign_id) filter (where step = 'publish' and status = 'success')
-            as campaigns_published
+            as campaigns_published,
+        coalesce(
+            array_agg(distinct step order by step) filter (where status = 'running'), '{}'
+        ) as running_steps
     from steps
     group by window_date
 ),
@@ -126,7 +129,8 @@ select
     coalesce(users_staged.user_rows_received, 0) as user_rows_received,
     coalesce(users_quarantined.user_rows_quarantined, 0) as user_rows_quarantined,
     coalesce(gates.checks_failed, 0) as checks_failed,
-    coalesce(gates.gates_failed, '{}') as gates_failed
+    coalesce(gates.gates_failed, '{}') as gates_failed,
+    run_summary.running_steps
 from run_summary
 left join staged
     on run_summary.window_date = staged.window_date
