@@ -160,17 +160,21 @@ def announce(conn: psycopg.Connection[Any], run: RunInfo, campaign_ids: list[str
 def report(
     conn: psycopg.Connection[Any], run: RunInfo, campaign_ids: list[str], report_dir: Path | None
 ) -> Summary:
-    """Store each campaign's posterior regret for the window, then write its HTML report.
+    """Refresh each campaign's reporting tables for the window, then write its HTML report.
 
-    The posterior regret needs Monte Carlo draws, so it is computed here and stored
-    (``bandit.regret_posterior``); every other reporting view is live SQL.
+    The outcome cells the night touched (``bandit.daily_outcomes``) and the posterior regret
+    (``bandit.regret_posterior``, Monte Carlo) are computed here and stored; every other
+    reporting view is live SQL over them and the pipeline's tables.
     """
+    from bandit_core.outcomes import refresh_outcomes
     from bandit_core.posterior_regret import store_posterior_regret
     from bandit_core.report import write_report
 
     with audit.step(conn, run, "report") as details:
         paths = []
         for campaign_id in campaign_ids:
+            stored = load_stored(conn, campaign_id)
+            refresh_outcomes(conn, campaign_id, run.window, stored.config.reward.attribution_days)
             store_posterior_regret(conn, campaign_id, run.window)
             if report_dir is not None:
                 paths.append(str(write_report(conn, campaign_id, report_dir)))

@@ -1,5 +1,7 @@
 -- The probabilities each send date was allocated with, beside the shares actually sent.
--- probability applies to non-holdout users; realized_share is over non-holdout sends.
+-- probability applies to non-holdout users; realized_share is over non-holdout sends. The
+-- send counts come from bandit.daily_outcomes, which the nightly report step keeps: a list
+-- published tonight is counted once its report step has run.
 create or replace view reporting.allocation_history as
 with allocations as (
     select
@@ -15,9 +17,9 @@ sent as (
         send_date,
         segment,
         template_id,
-        count(*) filter (where not is_holdout) as sends,
-        count(*) filter (where is_holdout) as holdout_sends
-    from core.sends
+        coalesce(sum(sends) filter (where not is_holdout), 0)::bigint as sends,
+        coalesce(sum(sends) filter (where is_holdout), 0)::bigint as holdout_sends
+    from bandit.daily_outcomes
     group by campaign_id, send_date, segment, template_id
 )
 

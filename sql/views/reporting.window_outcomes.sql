@@ -56,54 +56,65 @@ run_summary as (
         ) as running_steps
     from steps
     group by window_date
-),
+)
 
-staged as (
-    select window_date, count(*) as events_received
+-- the counts are looked up per window (each table is indexed by it), so a query for the
+-- latest windows reads only those
+select
+    run_summary.window_date,
+    run_summary.dag_run_id,
+    run_summary.status,
+    run_summary.failed_steps,
+    run_summary.first_error,
+    run_summary.campaigns_published,
+    staged.events_received,
+    loaded.events_loaded,
+    quarantined.events_quarantined,
+    quarantined.quarantined_by_rule,
+    users.user_rows_received,
+    users.user_rows_quarantined,
+    gates.checks_failed,
+    gates.gates_failed,
+    run_summary.running_steps
+from run_summary
+cross join lateral (
+    select count(*) as events_received
     from staging.events
-    group by window_date
-),
-
-loaded as (
-    select arrival_date as window_date, count(*) as events_loaded
+    where window_date = run_summary.window_date
+) as staged
+cross join lateral (
+    select count(*) as events_loaded
     from core.events
-    group by arrival_date
-),
-
-rules as (
-    select window_date, rule, count(*) as rows
-    from quarantine.events
-    cross join lateral unnest(rules) as rule (rule)
-    group by window_date, rule
-),
-
-quarantined as (
-    select window_date, count(*) as events_quarantined
-    from quarantine.events
-    group by window_date
-),
-
-by_rule as (
-    select window_date, jsonb_object_agg(rule, rows) as quarantined_by_rule
-    from rules
-    group by window_date
-),
-
-users_staged as (
-    select window_date, count(*) as user_rows_received
-    from staging.users
-    group by window_date
-),
-
-users_quarantined as (
-    select window_date, count(*) as user_rows_quarantined
-    from quarantine.users
-    group by window_date
-),
-
-gates as (
+    where arrival_date = run_summary.window_date
+) as loaded
+cross join lateral (
     select
-        window_date,
+        count(*) as events_quarantined,
+        coalesce(
+            (
+                select jsonb_object_agg(rule, rows)
+                from (
+                    select rule, count(*) as rows
+                    from quarantine.events as quarantined_row
+                    cross join lateral unnest(quarantined_row.rules) as rule (rule)
+                    where quarantined_row.window_date = run_summary.window_date
+                    group by rule
+                ) as by_rule
+            ),
+            '{}'::jsonb
+        ) as quarantined_by_rule
+    from quarantine.events
+    where window_date = run_summary.window_date
+) as quarantined
+cross join lateral (
+    select
+        (select count(*) from staging.users where window_date = run_summary.window_date)
+            as user_rows_received,
+        (select count(*) from quarantine.users where window_date = run_summary.window_date)
+            as user_rows_quarantined
+) as users
+cross join lateral (
+    select
         count(*) filter (where not success) as checks_failed,
         coalesce(
             array_agg(source || '.' || check_name order by source, check_name) filter (
@@ -112,37 +123,5 @@ gates as (
             '{}'
         ) as gates_failed
     from audit.validation_results
-    group by window_date
-)
-
-select
-    run_summary.window_date,
-    run_summary.dag_run_id,
-    run_summary.status,
-    run_summary.failed_steps,
-    run_summary.first_error,
-    run_summary.campaigns_published,
-    coalesce(staged.events_received, 0) as events_received,
-    coalesce(loaded.events_loaded, 0) as events_loaded,
-    coalesce(quarantined.events_quarantined, 0) as events_quarantined,
-    coalesce(by_rule.quarantined_by_rule, '{}'::jsonb) as quarantined_by_rule,
-    coalesce(users_staged.user_rows_received, 0) as user_rows_received,
-    coalesce(users_quarantined.user_rows_quarantined, 0) as user_rows_quarantined,
-    coalesce(gates.checks_failed, 0) as checks_failed,
-    coalesce(gates.gates_failed, '{}') as gates_failed,
-    run_summary.running_steps
-from run_summary
-left join staged
-    on run_summary.window_date = staged.window_date
-left join loaded
-    on run_summary.window_date = loaded.window_date
-left join quarantined
-    on run_summary.window_date = quarantined.window_date
-left join by_rule
-    on run_summary.window_date = by_rule.window_date
-left join users_staged
-    on run_summary.window_date = users_staged.window_date
-left join users_quarantined
-    on run_summary.window_date = users_quarantined.window_date
-left join gates
-    on run_summary.window_date = gates.window_date;
+    where window_date = run_summary.window_date
+) as gates;

@@ -17,6 +17,8 @@ import pytest
 from psycopg.types.json import Jsonb
 from scipy import stats
 
+from bandit_core.outcomes import refresh_outcomes
+from bandit_core.window import Window
 from tests.support import apply, campaign_config
 
 D = dt.date(2026, 1, 5)
@@ -122,6 +124,7 @@ def _populate(conn: psycopg.Connection[Any]) -> list[tuple[bool, float, float]]:
                 events += (("click", None, 12),)
             _send(conn, template_id, holdout=holdout, propensity=propensity, events=events)
             rows.append((holdout, propensity, float(i < clicks)))
+    refresh_outcomes(conn, "c1", Window(D), attribution_days=1)  # the nightly report step's
     conn.commit()
     return rows
 
@@ -265,3 +268,64 @@ def test_window_outcomes_show_the_latest_run_of_a_window(conn: psycopg.Connectio
     assert row["events_quarantined"] == 2
     assert row["quarantined_by_rule"] == {"bad_timestamp": 2, "unknown_send": 1}
     assert row["gates_failed"] == ["events.quarantine_share"] and row["checks_failed"] == 1
+
+
+def test_a_night_recomputes_only_the_send_dates_it_touched(conn: psycopg.Connection[Any]) -> None:
+    apply(conn, campaign_config(attribution_days=2))
+    days = [D - dt.timedelta(days=i) for i in range(10)]  # ten send dates up to D
+    sent = {day: _send(conn, "a", holdout=False, propensity=1.0, send_date=day) for day in days}
+    _learned(conn, D)
+    conn.commit()
+    assert refresh_outcomes(conn, "c1", Window(D), attribution_days=2) == 10  # first: in full
+
+    # the next night: a late click for a send of 9 days ago, and tomorrow's list
+    late = dt.datetime.combine(days[-1], dt.time(12), tzinfo=dt.UTC)
+    conn.execute(
+        "insert into core.events values ('late', %s, 'c1', 'u', 'a', 'click', %s, null, %s,"
+        " 'f.csv', 1)",
+        (sent[days[-1]], late, D + dt.timedelta(days=1)),
+    )
+    _send(conn, "a", holdout=False, propensity=1.0, send_date=D + dt.timedelta(days=2))
+    _learned(conn, D + dt.timedelta(days=1))
+    conn.commit()
+    touched = refresh_outcomes(conn, "c1", Window(D + dt.timedelta(days=1)), attribution_days=2)
+    # the late click's date, and [D - 1, D + 2]: since + 1 - W up to the new send date
+    assert touched == 1 + 4
+    kept = conn.execute(
+        "select send_date, sends, matured_sends, rewards from bandit.daily_outcomes order by 1"
+    ).fetchall()
+    rebuilt = conn.execute(
+        "select send_date, count(*), count(*) filter (where matured),"
+        " coalesce(sum(reward) filter (where matured), 0)"
+        " from reporting.attributed_sends group by 1 order by 1"
+    ).fetchall()
+    assert kept == rebuilt
+
+
+def test_a_rerun_whose_files_lost_an_event_rebuilds_in_full(conn: psycopg.Connection[Any]) -> None:
+    apply(conn, campaign_config(attribution_days=1))
+    days = [D - dt.timedelta(days=i) for i in range(5)]
+    sent = {day: _send(conn, "a", holdout=False, propensity=1.0, send_date=day) for day in days}
+    _learned(conn, D)
+    conn.commit()
+    refresh_outcomes(conn, "c1", Window(D), attribution_days=1)
+    # the next night brings a late click for the oldest send ...
+    late = dt.datetime.combine(days[-1], dt.time(12), tzinfo=dt.UTC)
+    conn.execute(
+        "insert into core.events values ('late', %s, 'c1', 'u', 'a', 'click', %s, null, %s,"
+        " 'f.csv', 1)",
+        (sent[days[-1]], late, D + dt.timedelta(days=1)),
+    )
+    _learned(conn, D + dt.timedelta(days=1))
+    conn.commit()
+    refresh_outcomes(conn, "c1", Window(D + dt.timedelta(days=1)), attribution_days=1)
+    assert _one(
+        conn, "select rewards from bandit.daily_outcomes where send_date = %s", days[-1]
+    ) == {"rewards": 1.0}
+    # ... then that night is rerun with corrected files that no longer hold it
+    conn.execute("delete from core.events where event_id = 'late'")
+    conn.commit()
+    assert refresh_outcomes(conn, "c1", Window(D + dt.timedelta(days=1)), attribution_days=1) == 5
+    assert _one(
+        conn, "select rewards from bandit.daily_outcomes where send_date = %s", days[-1]
+    ) == {"rewards": 0.0}

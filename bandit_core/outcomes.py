@@ -1,0 +1,77 @@
+"""Keep ``bandit.daily_outcomes``: each night, recompute only the send dates it touched.
+
+A send date's outcome cells (sends, deliveries, matured sends and rewards per segment x
+template x cohort) change when an event answering one of its sends arrives (late ones
+included), when its attribution window closes, or when its list is (re)published. The report
+step of window ``D`` therefore recomputes, from ``reporting.attributed_sends`` (the one
+definition of a send's reward), the dates answered by the events that arrived since the last
+refreshed night, every date whose window closed meanwhile, and the new send date, so a night
+costs what it changed, not the campaign's history. The first refresh of a campaign (or one
+after the table was emptied) builds every date.
+
+A window at or before the last refreshed night is a rerun or a backfill: its files may have
+been replaced, and the send dates that only the removed events answered cannot be found from
+what is left, so such a night rebuilds the campaign in full. Reruns are rare; a night costs
+its changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+import psycopg
+
+from bandit_core import db
+from bandit_core.window import Window
+
+__all__ = ["refresh_outcomes"]
+
+log = logging.getLogger(__name__)
+
+
+def refresh_outcomes(
+    conn: psycopg.Connection[Any],
+    campaign_id: str,
+    window: Window,
+    attribution_days: int,
+    *,
+    full: bool = False,
+) -> int:
+    """Recompute the campaign's outcome cells the window may have changed; return the dates.
+
+    Args:
+        conn: the pipeline's connection (the caller commits).
+        campaign_id: the campaign.
+        window: the night whose changes to take in.
+        attribution_days: the campaign's attribution window, which decides when dates mature.
+        full: rebuild every send date of the campaign (also done for a rerun or backfill).
+    """
+    params: dict[str, Any] = {"campaign_id": campaign_id, "as_of": window.day}
+    last = db.fetch_one(conn, "reporting_outcomes_last", params)
+    since: dt.date = window.day
+    if last is None or last[0] >= window.day:
+        full = True  # a first build, or a rerun or backfill (see the module docstring)
+    else:
+        since = last[0]
+    dates = [
+        row[0]
+        for row in db.fetch_all(
+            conn,
+            "reporting_outcomes_dates",
+            {**params, "since": since, "attribution_days": attribution_days, "full": full},
+        )
+    ]
+    with conn.transaction():
+        db.execute(conn, "reporting_outcomes_delete", {**params, "dates": dates})
+        db.execute(conn, "reporting_outcomes_insert", {**params, "dates": dates})
+        db.execute(conn, "reporting_outcomes_mark", params)
+    log.info(
+        "outcomes %s campaign %s: %d send dates recomputed%s",
+        window,
+        campaign_id,
+        len(dates),
+        " (full build)" if full else "",
+    )
+    return len(dates)
