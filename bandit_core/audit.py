@@ -6,10 +6,11 @@ Example::
         details["rows"] = update_arm_state(conn, config, window)
 
 A step first takes the advisory lock of what it writes: the shared inputs (extract, validate,
-report: staging, events, users) or one campaign (update_posteriors to publish). A second run of the same window or
-campaign waits up to ``RunInfo.lock_wait_seconds``, then fails with ``RunConflict`` naming the
-holder. Holding the lock also proves that any earlier attempt still marked ``running`` died
-(a lock is released when its session ends), so that row is marked interrupted.
+report: staging, events, users) or one campaign (update_posteriors to publish). A second run
+of the same window or campaign waits up to ``RunInfo.lock_wait_seconds``, then fails with
+``RunConflict`` naming the holder. Holding the lock also proves that any earlier attempt still
+marked ``running`` died (a lock is released when its session ends), so that row is marked
+interrupted.
 
 The step's own work and its success record commit together; on failure the work rolls back
 and the failure, with its message, is recorded and committed before the error propagates.
@@ -99,9 +100,7 @@ def step(
             conn.commit()
 
 
-def _acquire(
-    conn: psycopg.Connection[Any], lock: dict[str, int], scope: str, run: RunInfo
-) -> None:
+def _acquire(conn: psycopg.Connection[Any], lock: dict[str, int], scope: str, run: RunInfo) -> None:
     deadline = time.monotonic() + run.lock_wait_seconds
     waited = False
     while True:
@@ -116,7 +115,8 @@ def _acquire(
             conn.commit()
             who = (
                 f"PostgreSQL backend pid {holder[0]} (application {holder[1] or 'unnamed'!r}, "
-                f"client {holder[2] or 'local socket'}, connected since {holder[3]:%Y-%m-%d %H:%M:%S %Z})"
+                f"client {holder[2] or 'local socket'}, "
+                f"connected since {holder[3]:%Y-%m-%d %H:%M:%S %Z})"
                 if holder is not None
                 else "a session that has just released it"
             )

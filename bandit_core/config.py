@@ -203,7 +203,9 @@ class _Checker:
                 self.problem(node, path, f"expected no control characters, found {value!r}")
                 return None
             if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
-                self.problem(node, path, f"expected valid Unicode text, found surrogates in {value!r}")
+                self.problem(
+                    node, path, f"expected valid Unicode text, found surrogates in {value!r}"
+                )
                 return None
         return value
 

@@ -57,7 +57,9 @@ def count_unexpected(
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = context.data_sources.add_postgres(name="smartarm", connection_string=sqlalchemy_url(conn))
+    source = context.data_sources.add_postgres(
+        name="smartarm", connection_string=sqlalchemy_url(conn)
+    )
     counts: dict[str, dict[str, int]] = {}
     try:
         for check_set in sets:

@@ -145,7 +145,9 @@ def _read_csv(handle: IO[bytes], required: Sequence[str]) -> Iterator[Record]:
             message = header_error or f"expected {len(header)} fields, found {len(values)}"
             yield Record(line_no, {}, message, text)
             continue
-        yield Record(line_no, {k: (v if v != "" else None) for k, v in zip(header, values, strict=True)})
+        yield Record(
+            line_no, {k: (v if v != "" else None) for k, v in zip(header, values, strict=True)}
+        )
 
 
 def _text(value: Any) -> str | None:

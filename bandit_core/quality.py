@@ -182,7 +182,9 @@ def validate_window(
     counts = count_unexpected(conn, _check_sets(window))
     events = _source_result(counts["events"], EVENT_RULES)
     users = _source_result(counts["users"], USER_RULES)
-    config_failures = _config_failures(conn) if any(counts["config"][c] for c in CONFIG_CHECKS) else {}
+    config_failures = (
+        _config_failures(conn) if any(counts["config"][c] for c in CONFIG_CHECKS) else {}
+    )
     results = _gates(
         window, events, users, config_failures, bool(expected and expected[0]), history, gates
     )
@@ -257,7 +259,7 @@ def _config_failures(conn: psycopg.Connection[Any]) -> dict[str, list[str]]:
     failures: dict[str, list[str]] = {}
     for name, predicate in CONFIG_CHECKS.items():
         rows = conn.execute(
-            f"select campaign_id from ({batch}) as batch where {predicate} order by 1"  # type: ignore[arg-type]
+            f"select campaign_id from ({batch}) as batch where {predicate} order by 1"
         ).fetchall()
         if rows:
             failures[name] = [r[0] for r in rows]

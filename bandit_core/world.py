@@ -256,4 +256,3 @@ def _truncated_exponential(
     mass = -np.expm1(-np.maximum(upper, 0.0) / mean)
     draws = np.minimum(-mean * np.log1p(-u * mass), np.maximum(upper - 1.0, 0.0))
     return np.asarray(draws, dtype=np.float64)
-

@@ -55,7 +55,8 @@ def _whole_study(reps: int, jobs: int) -> None:
         start = time.perf_counter()
         results = run_cells(cells, reps, seed=1, jobs=jobs)
         took = time.perf_counter() - start
-        print(f"Table {'III' if table == 3 else 'II'}: {len(cells)} cells x {reps} reps in {took:.0f} s")
+        name = "III" if table == 3 else "II"
+        print(f"Table {name}: {len(cells)} cells x {reps} reps in {took:.0f} s")
         slowest = sorted(results, key=lambda r: -r.seconds)[:5]
         for r in slowest:
             print(f"  {r.cell.key:24s} {r.cell.policy_name:16s} {r.seconds:7.1f} s of CPU")
@@ -63,13 +64,19 @@ def _whole_study(reps: int, jobs: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--column", default="Bern_M/low", help="Table III column (default Bern_M/low)")
+    parser.add_argument(
+        "--column", default="Bern_M/low", help="Table III column (default Bern_M/low)"
+    )
     parser.add_argument("--row", default="pr2", help="strategy row (default pr2, i.e. 'PR2 (TS)')")
     parser.add_argument("--reps", type=int, default=1000, help="repetitions of the fast run")
-    parser.add_argument("--loop-reps", type=int, default=2, help="repetitions of the per-decision loop")
+    parser.add_argument(
+        "--loop-reps", type=int, default=2, help="repetitions of the per-decision loop"
+    )
     parser.add_argument("--jobs", type=int, default=2, help="processes for the fast run")
     parser.add_argument("--whole-study", action="store_true", help="also time Tables II and III")
-    parser.add_argument("--study-reps", type=int, default=1000, help="repetitions of the whole study")
+    parser.add_argument(
+        "--study-reps", type=int, default=1000, help="repetitions of the whole study"
+    )
     args = parser.parse_args()
 
     cell = _cell(args.column, args.row)

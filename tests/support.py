@@ -31,7 +31,14 @@ EVENT_HEADER = (
 # a rerun must leave every table identical except the audit log, which records each attempt
 NOT_STATE = ("audit.runs",)
 SCHEMAS = (
-    "config", "staging", "core", "quarantine", "bandit", "crm", "reporting", "audit",
+    "config",
+    "staging",
+    "core",
+    "quarantine",
+    "bandit",
+    "crm",
+    "reporting",
+    "audit",
     "smartarm_meta",
 )
 
@@ -111,9 +118,7 @@ def write_events(path: Path, rows: Iterable[Sequence[str]]) -> Path:
 WALL_CLOCK_COLUMNS = ("applied_at", "published_at")
 
 
-def table_digests(
-    conn: psycopg.Connection[Any], *, ignore: Sequence[str] = ()
-) -> dict[str, str]:
+def table_digests(conn: psycopg.Connection[Any], *, ignore: Sequence[str] = ()) -> dict[str, str]:
     """An md5 of every row of every state table, in a stable order, without ``ignore`` columns."""
     from psycopg import sql
 

@@ -49,7 +49,9 @@ def test_secrets_are_not_in_the_file() -> None:
     # every password or secret is a required variable: ${NAME:?message}, never a default
     secrets = re.findall(r"\$\{([A-Z_]*(?:PASSWORD|SECRET|FERNET_KEY)[A-Z_]*)([^}]*)\}", text)
     assert {name for name, _ in secrets} >= {
-        "AIRFLOW_JWT_SECRET", "AIRFLOW_DB_PASSWORD", "SMARTARM_DB_PASSWORD",
+        "AIRFLOW_JWT_SECRET",
+        "AIRFLOW_DB_PASSWORD",
+        "SMARTARM_DB_PASSWORD",
         "_AIRFLOW_WWW_USER_PASSWORD",
     }
     for name, rest in secrets:

@@ -39,7 +39,7 @@ def test_demo_on_embedded_postgres_runs_the_loop_and_can_run_again(tmp_path: Pat
     ratios = _ratios(first)
     assert len(ratios) == 4, first
     assert ratios[0] == pytest.approx(1.0, abs=0.05)  # day 1 is an equal split
-    assert ratios[-1] < 0.9, first                   # learning from day 3 on
+    assert ratios[-1] < 0.9, first  # learning from day 3 on
     report = re.search(r"report:\s+(\S+)", first)
     assert report is not None and Path(report.group(1)).is_file()
     assert (tmp_path / "home" / "pgdata").is_dir()

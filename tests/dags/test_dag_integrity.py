@@ -103,13 +103,34 @@ def test_airflow_backfill_creates_one_run_per_window(airflow_metadata: None) -> 
     env = dict(os.environ)
     subprocess.run(
         [sys.executable, "-m", "airflow", "dags", "reserialize"],
-        env=env, capture_output=True, text=True, check=True, cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
     )
     out = subprocess.run(
-        [sys.executable, "-m", "airflow", "backfill", "create", "--dag-id", "smartarm_nightly",
-         "--from-date", "2026-01-01", "--to-date", "2026-01-03", "--max-active-runs", "1",
-         "--dry-run"],
-        env=env, capture_output=True, text=True, check=True, cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "airflow",
+            "backfill",
+            "create",
+            "--dag-id",
+            "smartarm_nightly",
+            "--from-date",
+            "2026-01-01",
+            "--to-date",
+            "2026-01-03",
+            "--max-active-runs",
+            "1",
+            "--dry-run",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
     )
     dates = re.findall(r"\|\s*(\d{4}-\d\d-\d\d) 00:00:00\+00:00\s*\|", out.stdout)
     assert dates == ["2026-01-01", "2026-01-02", "2026-01-03"]

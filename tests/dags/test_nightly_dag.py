@@ -158,7 +158,10 @@ def test_backfilling_after_the_fact_gives_the_nightly_state(
     assert loop.run(last).state == "success"
     # every file of those nights is now in the landing folder: run the range in order
     for i in range(5):
-        assert loop.run(START - dt.timedelta(days=1) + dt.timedelta(days=i), url=empty).state == "success"
+        assert (
+            loop.run(START - dt.timedelta(days=1) + dt.timedelta(days=i), url=empty).state
+            == "success"
+        )
     with connect(loop.url) as conn:
         nightly_state = table_digests(conn, ignore=WALL_CLOCK_COLUMNS)
     with connect(empty) as conn:
@@ -247,7 +250,9 @@ def test_hostile_names_pass_through_as_data(
     )
     assert sorted(listed) == sorted((t, "e'mail") for t in templates)
     segments_seen = _query(
-        warehouse_url, "select distinct segment from core.sends where campaign_id = %s", hostile_campaign
+        warehouse_url,
+        "select distinct segment from core.sends where campaign_id = %s",
+        hostile_campaign,
     )
     assert {json.loads(s)["séğ'ment"] for (s,) in segments_seen} == set(segments)
     assert _query(warehouse_url, "select count(*) from core.sends")[0][0] > 0  # table intact

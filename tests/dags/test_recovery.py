@@ -85,9 +85,7 @@ def test_a_run_stopped_at_any_task_boundary_recovers(
         assert _digests(url) == control, f"stopped after {STEPS[k - 1]}"
 
 
-def _kill_inside(
-    url: str, landing: Path, home: Path, lock_sql: str
-) -> None:
+def _kill_inside(url: str, landing: Path, home: Path, lock_sql: str) -> None:
     """Start `smartarm nightly` for the window, let it block on ``lock_sql``'s lock inside a
     task, kill the process, then release the lock and wait until its session is gone."""
     holder = psycopg.connect(url)
@@ -95,9 +93,20 @@ def _kill_inside(
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
     env.update(SMARTARM_DATABASE_URL=url, SMARTARM_HOME=str(home))
     process = subprocess.Popen(
-        [sys.executable, "-m", "smartarm.cli", "nightly", "--date", WINDOW.isoformat(),
-         "--landing-dir", str(landing)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "smartarm.cli",
+            "nightly",
+            "--date",
+            WINDOW.isoformat(),
+            "--landing-dir",
+            str(landing),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         with psycopg.connect(url, autocommit=True) as watcher:
@@ -142,15 +151,27 @@ def test_a_run_killed_inside_publish_leaves_no_half_list_and_recovers(
     url = clone_database(history.url)
     before = _query(url, "select send_date, row_count, checksum from crm.batches_v1 order by 1")
     # publish swaps the list, then upserts its batch: it blocks there with the swap done
-    _kill_inside(url, history.landing, tmp_path / "killed", "lock table crm.batches in exclusive mode")
-    assert _query(url, "select send_date, row_count, checksum from crm.batches_v1 order by 1") == before
+    _kill_inside(
+        url, history.landing, tmp_path / "killed", "lock table crm.batches in exclusive mode"
+    )
+    assert (
+        _query(url, "select send_date, row_count, checksum from crm.batches_v1 order by 1")
+        == before
+    )
     next_list = _query(
-        url, "select count(*) from crm.send_list_v1 where send_date = %s", WINDOW + dt.timedelta(days=1)
+        url,
+        "select count(*) from crm.send_list_v1 where send_date = %s",
+        WINDOW + dt.timedelta(days=1),
     )
     assert next_list == [(0,)]  # the CRM sees no list for the next day, not half of one
     assert history.run(WINDOW, url=url).state == "success"
     assert _digests(url) == control
-    steps = _query(url, "select status, error from audit.runs where step = 'publish' and window_date = %s order by run_key", WINDOW)
+    steps = _query(
+        url,
+        "select status, error from audit.runs"
+        " where step = 'publish' and window_date = %s order by run_key",
+        WINDOW,
+    )
     assert steps[0][0] == "failed" and steps[0][1].startswith("interrupted")
     assert steps[-1] == ("success", None)
 
@@ -160,7 +181,9 @@ def test_a_run_killed_inside_update_posteriors_counts_no_reward_twice(
 ) -> None:
     control = _control(history, clone_database)
     url = clone_database(history.url)
-    _kill_inside(url, history.landing, tmp_path / "killed", "lock table bandit.arm_state in exclusive mode")
+    _kill_inside(
+        url, history.landing, tmp_path / "killed", "lock table bandit.arm_state in exclusive mode"
+    )
     assert _query(url, "select count(*) from bandit.arm_state where as_of = %s", WINDOW) == [(0,)]
     assert history.run(WINDOW, url=url).state == "success"
     assert _digests(url) == control

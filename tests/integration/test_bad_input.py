@@ -164,8 +164,12 @@ def test_unreadable_lines_keep_their_raw_text(
         "select source_file, line_no, parse_error, raw_line from quarantine.events"
         " where rules = array['unparsable'] order by source_file, line_no"
     ).fetchall()
-    assert rows[0] == ("lines.jsonl", 2, "invalid JSON: Expecting ',' delimiter",
-                       '{"event_id": "j2", "send_id": "s1", "campaign_id": "c1"')
+    assert rows[0] == (
+        "lines.jsonl",
+        2,
+        "invalid JSON: Expecting ',' delimiter",
+        '{"event_id": "j2", "send_id": "s1", "campaign_id": "c1"',
+    )
     assert rows[-1][0:3] == ("stray_quotes.csv", 3, "malformed CSV: unexpected end of data")
     assert rows[-1][3].startswith("q2,s1,c1")
 
@@ -255,7 +259,11 @@ def test_user_files_are_validated_and_upserted(
             "select user_id, attributes from core.users where updated_window is not null"
         ).fetchall()
     )
-    assert users == {"u10": {"age_band": "18-34"}, "u1": {"age_band": "55+"}, "u14": {"age_band": "35-54"}}
+    assert users == {
+        "u10": {"age_band": "18-34"},
+        "u1": {"age_band": "55+"},
+        "u14": {"age_band": "35-54"},
+    }
     contacts = dict(seeded.execute("select user_id, email from core.user_contacts").fetchall())
     assert contacts == {"u10": "new.user@example.com", "u1": "u1.changed@example.com"}
     unsubscribed = seeded.execute(
