@@ -5,11 +5,14 @@ names start with ``.`` or ``_`` are markers and skipped). Each row keeps the raw
 contract column plus what could be parsed from it (timestamps, numbers), or the reason its line
 could not be read. Validation then decides what loads and what goes to quarantine, so nothing
 is dropped here. Rerunning a window replaces its staging rows.
+
+Clean event CSV files take a columnar fast path (``bandit_core.fast_csv``): the same rows, the
+same parse, at close to the speed of COPY itself; any irregularity sends the whole file through
+the line-by-line reader of ``bandit_core.landing``, which flags each bad line.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 from dataclasses import dataclass
@@ -20,7 +23,9 @@ import psycopg
 
 from bandit_core import db
 from bandit_core.contract import EVENT_COLUMNS, REQUIRED_COLUMNS, USER_COLUMNS
+from bandit_core.fast_csv import read_clean_csv
 from bandit_core.landing import Record, read_records
+from bandit_core.parse import parse_timestamp, parse_value
 from bandit_core.window import Window
 
 __all__ = [
@@ -55,26 +60,6 @@ def landing_files(landing_dir: Path, window: Window, *, source: str = "events") 
     return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "_")))
 
 
-def parse_timestamp(text: str | None) -> dt.datetime | None:
-    """An ISO 8601 timestamp as an aware datetime (no offset means UTC), or None."""
-    if text is None:
-        return None
-    try:
-        ts = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    return ts if ts.tzinfo is not None else ts.replace(tzinfo=dt.UTC)
-
-
-def _parse_value(text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
 def extract_events(
     conn: psycopg.Connection[Any], landing_dir: Path, window: Window
 ) -> ExtractResult:
@@ -101,8 +86,18 @@ def _extract(
     rows = unparsable = 0
     with conn.transaction():
         db.execute(conn, f"staging_delete_{source}", {"window_date": window.day})
-        with conn.cursor() as cur, cur.copy(db.query_text(f"staging_copy_{source}")) as copy:
-            for path in files:
+        for path in files:
+            fast = read_clean_csv(path, window.day) if source == "events" else None
+            if fast is not None:
+                with (
+                    conn.cursor() as cur,
+                    cur.copy(db.query_text("staging_copy_events_csv")) as copy,
+                ):
+                    for chunk in fast.csv_chunks():
+                        copy.write(chunk)
+                rows += fast.rows
+                continue
+            with conn.cursor() as cur, cur.copy(db.query_text(f"staging_copy_{source}")) as copy:
                 for record in read_records(path, required=required):
                     copy.write_row((window.day, path.name, *to_row(record)))
                     rows += 1
@@ -124,7 +119,7 @@ def _event_row(record: Record) -> tuple[Any, ...]:
         record.line_no,
         *raw,
         parse_timestamp(raw[6]),
-        _parse_value(raw[7]),
+        parse_value(raw[7]),
         record.error,
         record.raw,
     )
