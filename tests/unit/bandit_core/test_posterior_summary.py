@@ -137,3 +137,19 @@ def test_every_allocation_carries_its_posterior_summary(policy: str) -> None:
     )
     assert np.all(allocation.credible_low < allocation.posterior_mean)
     assert np.all(allocation.posterior_mean < allocation.credible_high)
+
+
+def test_the_fast_projection_agrees_with_exact_beta_draws() -> None:
+    # decision support draws its posteriors by Wilson-Hilferty / skewed-normal quantiles; the
+    # value remaining it reports must match exact Beta draws (Monte Carlo noise aside), from a
+    # fresh campaign to one with millions of sends
+    rng = np.random.default_rng(11)
+    pulls = np.array([[20.0] * 4, [400.0] * 4, [5e3] * 4, [2e6] * 4])
+    rates = np.array([0.05, 0.045, 0.04, 0.03])
+    alpha = 1.0 + pulls * rates
+    beta = 1.0 + pulls * (1.0 - rates)
+    p_best = np.tile([1.0, 0.0, 0.0, 0.0], (4, 1))
+    support = decision_support(alpha, beta, p_best, np.full((4, 4), 0.25), rng)
+    exact = value_remaining(alpha, beta, np.zeros(4, dtype=np.intp), rng, draws=200_000)
+    assert support.value_remaining == pytest.approx(exact, rel=0.08, abs=2e-4)
+    assert exact[0] > 1.0 and exact[-1] < 0.01  # the cases span undecided to decided
