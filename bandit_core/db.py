@@ -1,12 +1,15 @@
 """Connections to the SmartArm warehouse and the SQL files the pipeline runs.
 
 SQL lives in ``sql/queries/<name>.sql`` with ``%(name)s`` binds; this module loads and runs
-it. Every connection works in UTC so that dates and windows mean the same on every server.
+it. Every connection works in UTC so that dates and windows mean the same on every server,
+and with ``work_mem`` raised (``SMARTARM_WORK_MEM``, default 256MB) so that the nightly joins
+and sorts over a day's millions of rows hash and sort in memory instead of spilling to disk.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,7 @@ from bandit_core.errors import WarehouseUnavailable
 __all__ = ["SQL_DIR", "connect", "execute", "fetch_all", "fetch_one", "query_text"]
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
+DEFAULT_WORK_MEM = "256MB"
 
 
 def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection[Any]:
@@ -30,7 +34,11 @@ def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection[Any]:
         conn = psycopg.connect(url, autocommit=autocommit)
     except psycopg.OperationalError as exc:
         raise WarehouseUnavailable(f"cannot connect to the SmartArm database: {exc}") from exc
-    prepare(conn)
+    try:
+        prepare(conn)
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
@@ -38,6 +46,15 @@ def prepare(conn: psycopg.Connection[Any]) -> None:
     """Give a connection made elsewhere (e.g. by an Airflow hook) SmartArm's session settings."""
     was_idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     conn.execute("set time zone 'UTC'")
+    work_mem = os.environ.get("SMARTARM_WORK_MEM", DEFAULT_WORK_MEM)
+    try:
+        conn.execute("select set_config('work_mem', %s, false)", (work_mem,))
+    except psycopg.errors.InvalidParameterValue as exc:
+        conn.rollback()
+        raise ValueError(
+            f"SMARTARM_WORK_MEM: expected a PostgreSQL memory size such as 256MB, found "
+            f"{work_mem!r} ({exc})"
+        ) from None
     if was_idle and not conn.autocommit:
         conn.commit()
 

@@ -102,6 +102,7 @@ def _extract(
                     copy.write_row((window.day, path.name, *to_row(record)))
                     rows += 1
                     unparsable += record.error is not None
+        db.execute(conn, f"staging_analyze_{source}")
     log.info(
         "extract %s %s: %d files, %d rows, %d unparsable",
         source,

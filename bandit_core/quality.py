@@ -200,6 +200,7 @@ def validate_window(
             db.execute(conn, "users_load_contacts", params)
             db.execute(conn, "events_delete_window", params)
             db.execute(conn, "events_load_window", params)
+            db.execute(conn, "events_analyze")
             db.execute(conn, "users_apply_unsubscribes", params)
     log.info(
         "validate %s: events %d rows / %d quarantined, users %d rows / %d quarantined%s",

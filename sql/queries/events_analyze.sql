@@ -1,0 +1,2 @@
+-- Fresh planner statistics after a window's events are loaded, for the steps that follow.
+analyze core.events;
