@@ -76,34 +76,53 @@ class _History:
 
 
 class _StatsSampler:
-    """Sub-sample means drawn from sufficient statistics (the vectorised state)."""
+    """Sub-sample means drawn from sufficient statistics (the vectorised state).
+
+    A BESA tournament calls a duel about ``K log K`` times in sequence, so the per-call cost
+    matters: the statistics are kept flat (index ``row * K + arm``) and the flags
+    ``all_binary`` and ``any_empty`` let a duel skip branches that cannot apply.
+    """
 
     def __init__(self, stats: ArmStats, rng: np.random.Generator) -> None:
         n = stats.pulls
         self.rng = rng
         self.n = n
-        self.mean = stats.means()
+        self.k = int(n.shape[-1])
+        mean = stats.means()
         # all rewards of an arm are 0 or 1 exactly when Σr² = Σr (r² < r inside (0, 1))
-        self.binary = np.abs(stats.reward_sq_sum - stats.reward_sum) <= 1e-9 * np.maximum(n, 1.0)
-        self.ones = np.rint(stats.reward_sum).astype(np.int64)
-        self.zeros = np.rint(n).astype(np.int64) - self.ones
+        binary = np.abs(stats.reward_sq_sum - stats.reward_sum) <= 1e-9 * np.maximum(n, 1.0)
+        ones = np.rint(stats.reward_sum).astype(np.int64)
         second = np.divide(stats.reward_sq_sum, n, out=np.zeros(n.shape), where=n > 0)
-        self.spread = np.sqrt(np.maximum(second - self.mean**2, 0.0))
+        self.n_flat = n.ravel()
+        self.mean_flat = mean.ravel()
+        self.binary_flat = binary.ravel()
+        self.ones_flat = ones.ravel()
+        self.zeros_flat = (np.rint(n).astype(np.int64) - ones).ravel()
+        self.spread_flat = np.sqrt(np.maximum(second - mean**2, 0.0)).ravel()
+        self.all_binary = bool(binary.all())
+        self.any_empty = bool((n == 0).any())
 
-    def sub_means(self, rows: IntArray, arms: IntArray, size: FloatArray) -> FloatArray:
-        """Mean of ``size`` (< N) rewards drawn without replacement from (row, arm)."""
-        out = np.empty(rows.size)
-        binary = self.binary[rows, arms]
+    def sub_means_flat(self, cells: IntArray, size: FloatArray) -> FloatArray:
+        """Mean of ``size`` (< N) rewards drawn without replacement from each flat cell."""
+        if self.all_binary:
+            hits = self.rng.hypergeometric(
+                self.ones_flat[cells], self.zeros_flat[cells], size.astype(np.int64)
+            )
+            return np.asarray(hits / size, dtype=np.float64)
+        out = np.empty(cells.size)
+        binary = self.binary_flat[cells]
         if binary.any():
-            r, a, m = rows[binary], arms[binary], size[binary]
-            hits = self.rng.hypergeometric(self.ones[r, a], self.zeros[r, a], m.astype(np.int64))
+            c, m = cells[binary], size[binary]
+            hits = self.rng.hypergeometric(
+                self.ones_flat[c], self.zeros_flat[c], m.astype(np.int64)
+            )
             out[binary] = hits / m
         other = ~binary
         if other.any():
-            r, a, m = rows[other], arms[other], size[other]
-            n = self.n[r, a]
-            sd = self.spread[r, a] * np.sqrt((n - m) / (np.maximum(n - 1.0, 1.0) * m))
-            draw = self.mean[r, a] + sd * self.rng.standard_normal(m.size)
+            c, m = cells[other], size[other]
+            n = self.n_flat[c]
+            sd = self.spread_flat[c] * np.sqrt((n - m) / (np.maximum(n - 1.0, 1.0) * m))
+            draw = self.mean_flat[c] + sd * self.rng.standard_normal(m.size)
             out[other] = np.clip(draw, 0.0, 1.0)
         return out
 
@@ -116,13 +135,18 @@ class _HistorySampler:
     ) -> None:
         self.rng = rng
         self.n = stats.pulls
-        self.mean = stats.means()
+        self.k = int(self.n.shape[-1])
+        self.n_flat = self.n.ravel()
+        self.mean_flat = stats.means().ravel()
+        self.any_empty = bool((self.n == 0).any())
         self.histories = histories
 
-    def sub_means(self, rows: IntArray, arms: IntArray, size: FloatArray) -> FloatArray:
-        cells = zip(rows.tolist(), arms.tolist(), size.tolist(), strict=True)
+    def sub_means_flat(self, cells: IntArray, size: FloatArray) -> FloatArray:
+        pairs = zip(
+            (cells // self.k).tolist(), (cells % self.k).tolist(), size.tolist(), strict=True
+        )
         return np.array(
-            [self.histories[r][a].sample_mean(int(m), self.rng) for r, a, m in cells],
+            [self.histories[r][a].sample_mean(int(m), self.rng) for r, a, m in pairs],
             dtype=np.float64,
         )
 
@@ -138,22 +162,33 @@ def _duel(
     The arm with more observations is sub-sampled to the other's number; the other's mean is
     its full mean.
     """
-    nx, ny = sampler.n[rows, x], sampler.n[rows, y]
-    mx, my = sampler.mean[rows, x], sampler.mean[rows, y]
+    if rows.size == 0:
+        return np.zeros(0)
+    base = rows * sampler.k
+    ix, iy = base + x, base + y
+    nx, ny = sampler.n_flat[ix], sampler.n_flat[iy]
+    mx, my = sampler.mean_flat[ix], sampler.mean_flat[iy]
     cut = (nx != ny) & (nx > 0) & (ny > 0)
-    if cut.any():
+    if cut.all():  # the usual case once every arm has rewards: no masking
+        x_longer = nx > ny
+        sub = sampler.sub_means_flat(np.where(x_longer, ix, iy), np.minimum(nx, ny))
+        mx, my = np.where(x_longer, sub, mx), np.where(x_longer, my, sub)
+    elif cut.any():
         x_longer = nx[cut] > ny[cut]
-        longer = np.where(x_longer, x[cut], y[cut])
-        sub = sampler.sub_means(rows[cut], longer, np.minimum(nx[cut], ny[cut]))
+        longer = np.where(x_longer, ix[cut], iy[cut])
+        sub = sampler.sub_means_flat(longer, np.minimum(nx[cut], ny[cut]))
         mx[cut] = np.where(x_longer, sub, mx[cut])
         my[cut] = np.where(x_longer, my[cut], sub)
     diff = mx - my
     # exact tie: the shorter history wins; equal lengths leave the order as it was (0)
-    diff = np.where(np.abs(diff) <= 1e-12, np.sign(ny - nx), diff)
-    diff = np.where(nx == 0, 1.0, np.where(ny == 0, -1.0, diff))
-    both_empty = (nx == 0) & (ny == 0)
-    if both_empty.any():
-        diff[both_empty] = np.where(rng.random(int(both_empty.sum())) < 0.5, 1.0, -1.0)
+    tie = np.abs(diff) <= 1e-12
+    if tie.any():
+        diff = np.where(tie, np.sign(ny - nx), diff)
+    if sampler.any_empty:
+        diff = np.where(nx == 0, 1.0, np.where(ny == 0, -1.0, diff))
+        both_empty = (nx == 0) & (ny == 0)
+        if both_empty.any():
+            diff[both_empty] = np.where(rng.random(int(both_empty.sum())) < 0.5, 1.0, -1.0)
     return np.asarray(diff, dtype=np.float64)
 
 
@@ -192,7 +227,7 @@ def _insertion_sort(order: IntArray, less_than: LessThan) -> IntArray:
         low = np.zeros(live.size, dtype=np.intp)
         high = np.full(live.size, start, dtype=np.intp)
         searching = low < high
-        while np.any(searching):
+        while searching.any():
             s = np.flatnonzero(searching)
             mid = low[s] + ((high[s] - low[s]) >> 1)
             lt = less_than(live[s], pivot[s], order[live[s], mid])
@@ -300,6 +335,8 @@ class BESA(Policy):
                 return np.asarray((d > 0) | ((d == 0) & (rng.random(d.shape) < 0.5)))
 
             winner = _tree_winner(shuffled, beats)
+        if not sampler.any_empty:
+            return winner, order
         # every unpulled arm has the same (empty) history, hence the same index: uniform
         unpulled = sampler.n[np.arange(rows_n)[:, None], order] == 0
         some = np.any(unpulled, axis=1)
@@ -351,8 +388,13 @@ class BESA(Policy):
         order = state.extra["order"][rows].copy()
         # per row: the arm of each of its first `simulate` decisions, in order
         picks = np.full((len(rows), int(np.max(simulate, initial=0))), -1, dtype=np.intp)
+        everyone = _StatsSampler(stats, rng)  # the state is frozen for the whole period
         for j in range(picks.shape[1]):
             live = np.flatnonzero(simulate > j)
+            if live.size == len(rows):
+                winner, order = self._winners(everyone, order, rng)
+                picks[:, j] = winner
+                continue
             sub = ArmStats.trusted(
                 stats.pulls[live], stats.reward_sum[live], stats.reward_sq_sum[live]
             )
