@@ -94,13 +94,22 @@ def _observed(outcome: Any) -> dict[str, int]:
     for item in outcome.results:
         config = item.expectation_config
         assert config is not None  # every result comes from a configured expectation
-        if item.exception_info and item.exception_info.get("raised_exception"):
+        if "observed_value" not in item.result:
             raise RuntimeError(
                 f"expectation {config.meta.get('check')} could not run: "
-                f"{item.exception_info.get('exception_message')}"
+                f"{'; '.join(_exception_messages(item.exception_info)) or 'no observed value'}"
             )
         observed[str(config.meta["check"])] = int(item.result["observed_value"])
     return observed
+
+
+def _exception_messages(info: Any) -> list[str]:
+    """The messages in a GX result's exception info, flat or keyed by metric."""
+    if not isinstance(info, Mapping):
+        return []
+    if info.get("raised_exception"):
+        return [str(info.get("exception_message"))]
+    return [m for value in info.values() for m in _exception_messages(value)]
 
 
 def sqlalchemy_url(conn: psycopg.Connection[Any]) -> str:

@@ -86,6 +86,8 @@ def _extract(
     rows = unparsable = 0
     with conn.transaction():
         db.execute(conn, f"staging_delete_{source}", {"window_date": window.day})
+        if source == "events":
+            db.execute(conn, "staging_delete_event_rule_hits", {"window_date": window.day})
         for path in files:
             fast = read_clean_csv(path, window.day) if source == "events" else None
             if fast is not None:

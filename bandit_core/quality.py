@@ -4,8 +4,10 @@ Three sources are checked, each by a Great Expectations suite with SQL pushdown
 (``bandit_core.expectations``):
 
 - **events** and **users** staged from the landing folder. Row rules are SQL predicates
-  (``sql/queries/validate_tag_<source>.sql``) that tag every failing row with the rules it
-  breaks, so every bad row, not a sample, is known with its reasons; GX counts them per rule.
+  (``sql/queries/validate_tag_<source>.sql``) that record the rules every failing row breaks
+  (users: on the staged row; events: one row per bad line in ``staging.event_rule_hits``, so
+  the good millions are never rewritten), so every bad row, not a sample, is known with its
+  reasons; GX counts them per rule.
   Failing rows go to ``quarantine.<source>``; good rows of the same files load.
 - **config**: the stored campaign configuration, checked for consistency (a config edited in
   SQL, bypassing ``smartarm campaigns apply``, is caught here).
@@ -171,6 +173,7 @@ def validate_window(
     params = {"window_date": window.day}
     with conn.transaction():
         db.execute(conn, "validate_tag_users", params)
+        db.execute(conn, "validate_clear_event_rules", params)
         db.execute(conn, "validate_tag_events", params)
         expected = db.fetch_one(conn, "validate_events_expected", params)
         history = [
@@ -220,13 +223,27 @@ def validate_window(
 def _check_sets(window: Window) -> list[CheckSet]:
     # the date comes from a datetime.date and rule names are constants: no data reaches SQL text
     day = window.day.isoformat()
+    # staged users carry their rules; staged events have theirs in staging.event_rule_hits,
+    # one row per bad line, so the checks read that small table (the hits of the batch's rows,
+    # looked up by key), not the whole window
+    tagged = {
+        "users": "{batch}",
+        "events": (
+            "(select hit.* from staging.event_rule_hits as hit where exists (select 1 from"
+            " {batch} where window_date = hit.window_date and source_file = hit.source_file"
+            " and line_no = hit.line_no)) as hits"
+        ),
+    }
     sets = [
         CheckSet(
             name=source,
             query=f"select * from staging.{source} where window_date = date '{day}'",
             checks={
-                "_any_rule": "select * from {batch} where cardinality(rules) > 0",
-                **{rule: f"select * from {{batch}} where '{rule}' = any(rules)" for rule in rules},
+                "_any_rule": f"select * from {tagged[source]} where cardinality(rules) > 0",
+                **{
+                    rule: f"select * from {tagged[source]} where '{rule}' = any(rules)"
+                    for rule in rules
+                },
             },
             descriptions=rules,
         )

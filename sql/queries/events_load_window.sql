@@ -1,4 +1,5 @@
--- Load the window's valid rows; arrival_date records which run saw them first.
+-- Load the window's valid rows (those without a rule hit); arrival_date records which run
+-- saw them first.
 insert into core.events (
     event_id, send_id, campaign_id, user_id, template_id, event_type, event_ts, value,
     arrival_date, source_file, line_no
@@ -15,7 +16,14 @@ select
     window_date,
     source_file,
     line_no
-from staging.events
+from staging.events as s
 where
-    window_date = %(window_date)s
-    and cardinality(rules) = 0;
+    s.window_date = %(window_date)s
+    and not exists (
+        select 1
+        from staging.event_rule_hits as hit
+        where
+            hit.window_date = s.window_date
+            and hit.source_file = s.source_file
+            and hit.line_no = s.line_no
+    );

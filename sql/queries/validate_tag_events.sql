@@ -1,5 +1,6 @@
--- Tag every staging row of the window with the validation rules it breaks.
--- The rule names are the contract of quarantine.events.rules (see docs/operations.md).
+-- Record the validation rules each staged row of the window breaks, for the rows that break
+-- any (validate_clear_event_rules runs first). The rule names are the contract of
+-- quarantine.events.rules (see docs/operations.md).
 with staged as (
     select
         s.*,
@@ -89,10 +90,7 @@ checked as (
         and earlier.arrival_date < s.window_date
 )
 
-update staging.events as s
-set rules = checked.rules
+insert into staging.event_rule_hits (window_date, source_file, line_no, rules)
+select window_date, source_file, line_no, rules
 from checked
-where
-    s.window_date = checked.window_date
-    and s.source_file = checked.source_file
-    and s.line_no = checked.line_no;
+where cardinality(rules) > 0;

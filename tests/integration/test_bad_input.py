@@ -346,3 +346,15 @@ def test_nothing_due_and_nothing_delivered_is_fine(
     extract_events(conn, landing_dir, window)
     result = validate_window(conn, window, Gates())
     assert (result.events.rows, result.passed) == (0, True)
+
+
+def test_a_check_that_cannot_run_is_named(conn: psycopg.Connection[Any]) -> None:
+    from bandit_core.expectations import CheckSet, count_unexpected
+
+    broken = CheckSet(
+        name="events",
+        query="select * from staging.events",
+        checks={"no_such_column": "select * from {batch} where no_such_column > 0"},
+    )
+    with pytest.raises(RuntimeError, match=r"expectation no_such_column could not run: .*column"):
+        count_unexpected(conn, [broken])

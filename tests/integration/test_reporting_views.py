@@ -289,8 +289,9 @@ def test_a_night_recomputes_only_the_send_dates_it_touched(conn: psycopg.Connect
     _learned(conn, D + dt.timedelta(days=1))
     conn.commit()
     touched = refresh_outcomes(conn, "c1", Window(D + dt.timedelta(days=1)), attribution_days=2)
-    # the late click's date, and [D - 1, D + 2]: since + 1 - W up to the new send date
-    assert touched == 1 + 4
+    # the W dates whose sends the late click could answer (its own and the day before), and
+    # [D - 1, D + 2]: since + 1 - W up to the new send date
+    assert touched == 2 + 4
     kept = conn.execute(
         "select send_date, sends, matured_sends, rewards from bandit.daily_outcomes order by 1"
     ).fetchall()
