@@ -28,7 +28,7 @@ maturing as (
 ),
 
 late as (
-    select distinct send.send_id, send.segment, send.template_id, send.send_date, false
+    select distinct send.send_id, send.segment, send.template_id, send.send_date
     from core.events as event
     inner join core.sends as send
         on event.send_id = send.send_id
@@ -39,32 +39,47 @@ late as (
         and send.send_date < %(as_of)s::date + 1 - %(attribution_days)s::integer
 ),
 
-touched as (
-    select * from maturing
-    union all
-    select * from late
-),
-
-reward_events as (
+touched_events as (
+    -- the reward events of the touched sends. Those of the maturing cohort arrived on or after
+    -- its send date (an event precedes its arrival and follows its send), so only the last
+    -- attribution_days of arrivals are read for them; the few late sends are looked up by id
     select
-        touched.send_id,
-        touched.segment,
-        touched.template_id,
-        touched.new_cohort,
-        count(event.event_id) filter (where event.arrival_date <= %(as_of)s) as n_now,
-        count(event.event_id) filter (where event.arrival_date < %(as_of)s) as n_before,
-        coalesce(sum(event.value::numeric) filter (where event.arrival_date <= %(as_of)s), 0)
-            as value_now,
-        coalesce(sum(event.value::numeric) filter (where event.arrival_date < %(as_of)s), 0)
-            as value_before
-    from touched
+        touched.send_id, touched.segment, touched.template_id, touched.new_cohort,
+        event.event_id, event.arrival_date, event.value
+    from maturing as touched
+    left join core.events as event
+        on touched.send_id = event.send_id
+        and event.arrival_date >= %(as_of)s::date + 1 - %(attribution_days)s::integer
+        and event.event_type = %(reward_event_type)s
+        and event.event_ts >= touched.send_date::timestamp at time zone 'UTC'
+        and event.event_ts
+        < (touched.send_date + %(attribution_days)s::integer)::timestamp at time zone 'UTC'
+    union all
+    select
+        touched.send_id, touched.segment, touched.template_id, false,
+        event.event_id, event.arrival_date, event.value
+    from late as touched
     left join core.events as event
         on touched.send_id = event.send_id
         and event.event_type = %(reward_event_type)s
         and event.event_ts >= touched.send_date::timestamp at time zone 'UTC'
         and event.event_ts
         < (touched.send_date + %(attribution_days)s::integer)::timestamp at time zone 'UTC'
-    group by touched.send_id, touched.segment, touched.template_id, touched.new_cohort
+),
+
+reward_events as (
+    select
+        send_id,
+        segment,
+        template_id,
+        new_cohort,
+        count(event_id) filter (where arrival_date <= %(as_of)s) as n_now,
+        count(event_id) filter (where arrival_date < %(as_of)s) as n_before,
+        coalesce(sum(value::numeric) filter (where arrival_date <= %(as_of)s), 0) as value_now,
+        coalesce(sum(value::numeric) filter (where arrival_date < %(as_of)s), 0)
+            as value_before
+    from touched_events
+    group by send_id, segment, template_id, new_cohort
 ),
 
 rewards as (
