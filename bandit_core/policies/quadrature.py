@@ -90,14 +90,21 @@ class GridIntegral:
     def probability_best(self) -> FloatArray:
         """P(arm is the largest), shape (n, K) (not renormalised)."""
         cdf = self.cdf
-        ones = np.ones_like(cdf[:, :1])
-        # product of the other arms' CDFs via prefix and suffix products (no division by 0)
-        prefix = np.cumprod(np.concatenate([ones, cdf[:, :-1]], axis=1), axis=1)
-        suffix = np.flip(
-            np.cumprod(np.concatenate([ones, np.flip(cdf, axis=1)[:, :-1]], axis=1), axis=1),
-            axis=1,
-        )
-        p = np.sum((self.mass * prefix * suffix) @ self.weights, axis=-1)
+        k = cdf.shape[1]
+        # product of the other arms' CDFs via prefix and suffix products (no division by 0),
+        # one arm at a time in place: the same products as a cumprod along the arm axis,
+        # without its strided passes and copies (this is the hot loop of the batch engine)
+        prefix = np.empty_like(cdf)
+        suffix = np.empty_like(cdf)
+        prefix[:, 0] = 1.0
+        for i in range(1, k):
+            np.multiply(prefix[:, i - 1], cdf[:, i - 1], out=prefix[:, i])
+        suffix[:, k - 1] = 1.0
+        for i in range(k - 2, -1, -1):
+            np.multiply(suffix[:, i + 1], cdf[:, i + 1], out=suffix[:, i])
+        np.multiply(self.mass, prefix, out=prefix)
+        prefix *= suffix
+        p = np.sum(prefix @ self.weights, axis=-1)
         return np.asarray(np.clip(p, 0.0, None), dtype=np.float64)
 
     def expected_max(self) -> FloatArray:
