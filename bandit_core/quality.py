@@ -193,6 +193,9 @@ def validate_window(
     )
     outcome = ValidationResult(events, users, config_failures, tuple(results))
 
+    if outcome.passed:
+        with conn.transaction():
+            db.execute(conn, "events_ensure_partition", params)
     with conn.transaction():
         _record(conn, window, outcome)
         for source in ("users", "events"):
@@ -203,7 +206,7 @@ def validate_window(
             db.execute(conn, "users_load_contacts", params)
             db.execute(conn, "events_delete_window", params)
             db.execute(conn, "events_load_window", params)
-            db.execute(conn, "events_analyze")
+            db.execute(conn, "events_analyze", params)
             db.execute(conn, "users_apply_unsubscribes", params)
     log.info(
         "validate %s: events %d rows / %d quarantined, users %d rows / %d quarantined%s",

@@ -174,6 +174,7 @@ def _events_file(
 
 def _history_day(conn: psycopg.Connection[Any], day: dt.date, scale: Scale) -> None:
     """A past window as the pipeline would have left it, written set-based."""
+    conn.execute("select core.ensure_events_partition(%s)", (day,))
     conn.execute(
         "insert into core.events (event_id, send_id, campaign_id, user_id, template_id,"
         " event_type, event_ts, value, arrival_date, source_file, line_no)"

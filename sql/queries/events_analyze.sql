@@ -1,2 +1,2 @@
--- Fresh planner statistics after a window's events are loaded, for the steps that follow.
-analyze core.events;
+-- Fresh planner statistics for the window's events once loaded, for the steps that follow.
+select core.analyze_events_partition(%(window_date)s::date);

@@ -1,0 +1,87 @@
+-- core.events partitioned by arrival_date, one partition per nightly window: a night writes
+-- its events into a small partition of its own, whose indexes fit in memory whatever the
+-- history, and every query bounded by arrival date reads only the partitions it names.
+--
+-- A partitioned table's primary key must hold its partition key, so the key becomes
+-- (arrival_date, event_id); an event id stays unique across windows because validation
+-- quarantines a repeat of an id loaded by an earlier window (duplicate_event_id_earlier_window).
+-- core.ensure_events_partition(day) creates a window's partition (validate calls it before
+-- loading); rows of a date without one land in core.events_default and move into the
+-- partition when it is created. Existing rows are moved into their partitions here.
+alter table core.events rename to events_unpartitioned;
+alter index core.events_pkey rename to events_unpartitioned_pkey;
+drop index core.events_send_idx;
+drop index core.events_arrival_idx;
+
+create table core.events (
+    event_id text not null,
+    send_id text not null,
+    campaign_id text not null,
+    user_id text not null,
+    template_id text not null,
+    event_type text not null,
+    event_ts timestamptz not null,
+    value double precision,
+    arrival_date date not null,
+    source_file text not null,
+    line_no integer not null,
+    primary key (arrival_date, event_id)
+) partition by range (arrival_date);
+
+create index events_send_idx on core.events (send_id);
+create index events_event_id_idx on core.events (event_id);
+
+create table core.events_default partition of core.events default;
+
+create function core.ensure_events_partition(day date)
+returns boolean
+language plpgsql
+security definer  -- partitions belong to the owner role, whoever runs the pipeline
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    part text := 'events_' || to_char(day, 'YYYYMMDD');
+begin
+    if to_regclass(format('core.%I', part)) is not null then
+        return false;
+    end if;
+    execute format(
+        'create table core.%I (like core.events including defaults, '
+        'check (arrival_date >= %L and arrival_date < %L))',
+        part, day, day + 1
+    );
+    execute format(
+        'with moved as (delete from core.events_default where arrival_date = %L returning *) '
+        'insert into core.%I select * from moved',
+        day, part
+    );
+    execute format(
+        'alter table core.events attach partition core.%I for values from (%L) to (%L)',
+        part, day, day + 1
+    );
+    return true;
+end
+$$;
+
+-- fresh planner statistics for one window's partition (analysing the parent would visit them all)
+create function core.analyze_events_partition(day date)
+returns void
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    execute format('analyze core.%I', 'events_' || to_char(day, 'YYYYMMDD'));
+end
+$$;
+
+revoke all on function core.ensure_events_partition(date) from public;
+revoke all on function core.analyze_events_partition(date) from public;
+
+select core.ensure_events_partition(arrival_date)
+from (select distinct arrival_date from core.events_unpartitioned) as days;
+
+insert into core.events select * from core.events_unpartitioned;
+
+-- the views over core.events are re-created by the view step that follows every upgrade
+drop table core.events_unpartitioned cascade;

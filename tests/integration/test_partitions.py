@@ -1,0 +1,94 @@
+"""core.events is partitioned by arrival date: one partition per window, created before the
+window loads, pruned by every query bounded by arrival date, and existing rows moved on
+upgrade."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from bandit_core.db import SQL_DIR, connect
+from bandit_core.migrate import upgrade
+
+D = dt.date(2026, 1, 5)
+
+
+def _insert_event(conn: psycopg.Connection[Any], event_id: str, arrival: dt.date) -> None:
+    conn.execute(
+        "insert into core.events values (%s, 's', 'c1', 'u', 'a', 'click', %s, null, %s,"
+        " 'f.csv', 1)",
+        (event_id, dt.datetime.combine(arrival, dt.time(9), tzinfo=dt.UTC), arrival),
+    )
+
+
+def _where(conn: psycopg.Connection[Any]) -> dict[str, str]:
+    rows = conn.execute("select event_id, tableoid::regclass::text from core.events").fetchall()
+    return dict(rows)
+
+
+def test_a_window_gets_its_partition_and_rows_waiting_in_the_default_move_in(
+    conn: psycopg.Connection[Any],
+) -> None:
+    _insert_event(conn, "early", D)  # no partition for D yet: the default holds it
+    assert _where(conn) == {"early": "core.events_default"}
+    assert conn.execute("select core.ensure_events_partition(%s)", (D,)).fetchone() == (True,)
+    assert conn.execute("select core.ensure_events_partition(%s)", (D,)).fetchone() == (False,)
+    _insert_event(conn, "later", D)
+    _insert_event(conn, "next day", D + dt.timedelta(days=1))
+    assert _where(conn) == {
+        "early": "core.events_20260105",
+        "later": "core.events_20260105",
+        "next day": "core.events_default",
+    }
+    owner = conn.execute(
+        "select tableowner from pg_tables where schemaname = 'core' and tablename = %s",
+        ("events_20260105",),
+    ).fetchone()
+    assert owner == ("smartarm_owner",)
+
+
+def test_queries_bounded_by_arrival_date_read_only_their_partitions(
+    conn: psycopg.Connection[Any],
+) -> None:
+    for i in range(5):
+        day = D + dt.timedelta(days=i)
+        conn.execute("select core.ensure_events_partition(%s)", (day,))
+        _insert_event(conn, f"e{i}", day)
+    plan = "\n".join(
+        r[0]
+        for r in conn.execute(
+            "explain (costs off) select count(*) from core.events"
+            " where arrival_date between %s and %s",
+            (D + dt.timedelta(days=3), D + dt.timedelta(days=4)),
+        ).fetchall()
+    )
+    assert "events_20260108" in plan and "events_20260109" in plan
+    assert "events_20260105" not in plan and "events_default" not in plan
+
+
+def test_upgrading_moves_existing_events_into_their_partitions(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    before = tmp_path / "sql"
+    shutil.copytree(SQL_DIR, before, ignore=shutil.ignore_patterns("queries"))
+    for later in before.glob("migrations/003[1-9]_*.sql"):
+        later.unlink()
+    with connect(empty_database_url) as conn:
+        upgrade(conn, before)
+        for i, day in enumerate((D, D, D + dt.timedelta(days=2))):
+            _insert_event(conn, f"e{i}", day)
+        conn.commit()
+        upgrade(conn)
+        assert _where(conn) == {
+            "e0": "core.events_20260105",
+            "e1": "core.events_20260105",
+            "e2": "core.events_20260107",
+        }
+        views = conn.execute(
+            "select count(*) from pg_views where viewname = 'attributed_sends'"
+        ).fetchone()
+        assert views == (1,)
