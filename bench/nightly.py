@@ -6,8 +6,8 @@ clicks, a share of them for the previous day's sends), DAYS days of history. The
 day 1 (no history) and on day DAYS (with DAYS - 1 days of sends and events already loaded) — it
 measures in the same run:
 
-(a) the floor: COPY of the same event rows into a table, and COPY of the same number of
-    send-list rows out of the database;
+(a) the floor: COPY of the same event rows into a regular (logged, unindexed) table, and COPY of
+    the same number of send-list rows out of the database;
 (b) SmartArm's nightly run for that window, task by task, each task in its own process as an
     Airflow worker runs it (the time of a task excludes its imports, reported apart; its peak
     memory is the process's).
@@ -203,13 +203,19 @@ def _history_day(conn: psycopg.Connection[Any], day: dt.date, scale: Scale) -> N
 def _floor(url: str, events_file: Path, send_date: dt.date) -> tuple[float, float]:
     """Seconds to COPY the event file in, and the same day's send-list rows out."""
     with psycopg.connect(url) as conn:
+        # a regular (logged) table, as durable as the pipeline's, without indexes
+        conn.execute("drop table if exists public.smartarm_bench_floor")
         conn.execute(
-            "create temporary table floor_events (event_id text, send_id text, campaign_id text,"
-            " user_id text, template_id text, event_type text, event_ts text, value text)"
+            "create table public.smartarm_bench_floor (event_id text, send_id text,"
+            " campaign_id text, user_id text, template_id text, event_type text,"
+            " event_ts text, value text)"
         )
+        conn.commit()
         start = time.perf_counter()
         with conn.cursor() as cur:
-            with cur.copy("copy floor_events from stdin with (format csv, header)") as copy:
+            with cur.copy(
+                "copy public.smartarm_bench_floor from stdin with (format csv, header)"
+            ) as copy:
                 with events_file.open("rb") as handle:
                     while chunk := handle.read(1 << 20):
                         copy.write(chunk)
@@ -227,6 +233,8 @@ def _floor(url: str, events_file: Path, send_date: dt.date) -> tuple[float, floa
                 for chunk in copy:
                     rows += bytes(chunk).count(b"\n")
         copy_out = time.perf_counter() - start
+        conn.execute("drop table public.smartarm_bench_floor")
+        conn.commit()
     return copy_in, copy_out
 
 

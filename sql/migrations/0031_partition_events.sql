@@ -28,8 +28,9 @@ create table core.events (
     primary key (arrival_date, event_id)
 ) partition by range (arrival_date);
 
+-- events are found by send (learning, reporting) and by window (the key); the duplicate-id
+-- check joins a whole window against them by hash, so no index on event_id alone is kept
 create index events_send_idx on core.events (send_id);
-create index events_event_id_idx on core.events (event_id);
 
 create table core.events_default partition of core.events default;
 
