@@ -58,6 +58,8 @@ def publish_campaign(
         "model_version": model_version,
     }
     with conn.transaction():
+        db.execute(conn, "sends_ensure_partition", params)
+    with conn.transaction():
         built = db.fetch_one(conn, "publish_build_count", params)
         found = int(built[0]) if built else 0
         if found != expected_rows:

@@ -45,6 +45,7 @@ sys.path.insert(0, str(REPO))
 import psycopg  # noqa: E402
 
 START = dt.date(2026, 3, 1)
+ATTRIBUTION_DAYS = 2
 TASKS = ("extract", "validate", "update_posteriors", "allocate", "assign", "publish", "report")
 
 
@@ -82,7 +83,7 @@ def _setup(url: str, scale: Scale) -> None:
                     {"id": f"t{k:02d}", "channel": "email"} for k in range(scale.templates)
                 ],
                 "segmentation": {"attributes": ["segment"]},
-                "reward": {"event_type": "click", "attribution_window_days": 2},
+                "reward": {"event_type": "click", "attribution_window_days": ATTRIBUTION_DAYS},
                 "policy": {"name": "thompson_sampling", "holdout_share": 0.05, "min_share": 0.01},
             }
             apply_campaign(conn, parse_campaign(json.dumps(spec)))
@@ -98,6 +99,7 @@ def _setup(url: str, scale: Scale) -> None:
 
 def _sends(conn: psycopg.Connection[Any], day: dt.date, scale: Scale) -> None:
     """The list of ``day`` for every campaign, as if published (hash-chosen templates)."""
+    conn.execute("select core.ensure_day_partition('sends', %s)", (day,))
     conn.execute(
         "insert into core.sends (send_id, send_date, campaign_id, user_id, template_id, segment,"
         " propensity, is_holdout, model_version)"
@@ -174,7 +176,7 @@ def _events_file(
 
 def _history_day(conn: psycopg.Connection[Any], day: dt.date, scale: Scale) -> None:
     """A past window as the pipeline would have left it, written set-based."""
-    conn.execute("select core.ensure_events_partition(%s)", (day,))
+    conn.execute("select core.ensure_day_partition('events', %s)", (day,))
     conn.execute(
         "insert into core.events (event_id, send_id, campaign_id, user_id, template_id,"
         " event_type, event_ts, value, arrival_date, source_file, line_no)"
@@ -194,6 +196,13 @@ def _history_day(conn: psycopg.Connection[Any], day: dt.date, scale: Scale) -> N
         " observed, threshold) values (%s, 'events', 'events_present', 'table', true, %s, 1)",
         (day, scale.events_per_day),
     )
+    conn.commit()
+    # the night's report step kept the outcome cells of the dates it touched
+    from bandit_core.outcomes import refresh_outcomes
+    from bandit_core.window import Window
+
+    for campaign_id in _campaign_ids(scale):
+        refresh_outcomes(conn, campaign_id, Window(day), attribution_days=ATTRIBUTION_DAYS)
     conn.commit()
 
 

@@ -5,7 +5,7 @@
 -- A partitioned table's primary key must hold its partition key, so the key becomes
 -- (arrival_date, event_id); an event id stays unique across windows because validation
 -- quarantines a repeat of an id loaded by an earlier window (duplicate_event_id_earlier_window).
--- core.ensure_events_partition(day) creates a window's partition (validate calls it before
+-- core.ensure_day_partition('events', day) creates a window's partition (validate calls it before
 -- loading); rows of a date without one land in core.events_default and move into the
 -- partition when it is created. Existing rows are moved into their partitions here.
 alter table core.events rename to events_unpartitioned;
@@ -34,52 +34,62 @@ create index events_send_idx on core.events (send_id);
 
 create table core.events_default partition of core.events default;
 
-create function core.ensure_events_partition(day date)
+-- The partition of core.<parent> for one day (parent 'events' by arrival_date, 'sends' by
+-- send_date), created if missing; true if it was created. Rows of that day waiting in the
+-- default partition move into it.
+create function core.ensure_day_partition(parent text, day date)
 returns boolean
 language plpgsql
 security definer  -- partitions belong to the owner role, whoever runs the pipeline
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-    part text := 'events_' || to_char(day, 'YYYYMMDD');
+    part text := parent || '_' || to_char(day, 'YYYYMMDD');
+    key text := case parent when 'events' then 'arrival_date' when 'sends' then 'send_date' end;
 begin
+    if key is null then
+        raise exception 'expected a partitioned table of core (events or sends), found %', parent;
+    end if;
     if to_regclass(format('core.%I', part)) is not null then
         return false;
     end if;
     execute format(
-        'create table core.%I (like core.events including defaults, '
-        'check (arrival_date >= %L and arrival_date < %L))',
-        part, day, day + 1
+        'create table core.%I (like core.%I including defaults including constraints, '
+        'check (%I >= %L and %I < %L))',
+        part, parent, key, day, key, day + 1
     );
     execute format(
-        'with moved as (delete from core.events_default where arrival_date = %L returning *) '
+        'with moved as (delete from core.%I where %I = %L returning *) '
         'insert into core.%I select * from moved',
-        day, part
+        parent || '_default', key, day, part
     );
     execute format(
-        'alter table core.events attach partition core.%I for values from (%L) to (%L)',
-        part, day, day + 1
+        'alter table core.%I attach partition core.%I for values from (%L) to (%L)',
+        parent, part, day, day + 1
     );
     return true;
 end
 $$;
 
--- fresh planner statistics for one window's partition (analysing the parent would visit them all)
-create function core.analyze_events_partition(day date)
+-- fresh planner statistics for one day's partition (analysing the parent would visit them all)
+create function core.analyze_day_partition(parent text, day date)
 returns void
 language plpgsql
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-    execute format('analyze core.%I', 'events_' || to_char(day, 'YYYYMMDD'));
+    if parent not in ('events', 'sends') then
+        raise exception 'expected a partitioned table of core (events or sends), found %', parent;
+    end if;
+    execute format('analyze core.%I', parent || '_' || to_char(day, 'YYYYMMDD'));
 end
 $$;
 
-revoke all on function core.ensure_events_partition(date) from public;
-revoke all on function core.analyze_events_partition(date) from public;
+revoke all on function core.ensure_day_partition(text, date) from public;
+revoke all on function core.analyze_day_partition(text, date) from public;
 
-select core.ensure_events_partition(arrival_date)
+select core.ensure_day_partition('events', arrival_date)
 from (select distinct arrival_date from core.events_unpartitioned) as days;
 
 insert into core.events select * from core.events_unpartitioned;

@@ -1,2 +1,2 @@
 -- Fresh planner statistics for the window's events once loaded, for the steps that follow.
-select core.analyze_events_partition(%(window_date)s::date);
+select core.analyze_day_partition('events', %(window_date)s::date);

@@ -1,3 +1,3 @@
 -- Create the window's partition of core.events if it is missing (its own short transaction:
 -- attaching a partition briefly locks the table against readers).
-select core.ensure_events_partition(%(window_date)s::date);
+select core.ensure_day_partition('events', %(window_date)s::date);

@@ -1,6 +1,6 @@
-"""core.events is partitioned by arrival date: one partition per window, created before the
-window loads, pruned by every query bounded by arrival date, and existing rows moved on
-upgrade."""
+"""core.events is partitioned by arrival date and core.sends by send date: one partition per
+day, created before the day's rows load, pruned by every query bounded by that date, and
+existing rows moved on upgrade."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 
 from bandit_core.db import SQL_DIR, connect
 from bandit_core.migrate import upgrade
+from tests.support import add_sends
 
 D = dt.date(2026, 1, 5)
 
@@ -35,8 +37,12 @@ def test_a_window_gets_its_partition_and_rows_waiting_in_the_default_move_in(
 ) -> None:
     _insert_event(conn, "early", D)  # no partition for D yet: the default holds it
     assert _where(conn) == {"early": "core.events_default"}
-    assert conn.execute("select core.ensure_events_partition(%s)", (D,)).fetchone() == (True,)
-    assert conn.execute("select core.ensure_events_partition(%s)", (D,)).fetchone() == (False,)
+    assert conn.execute("select core.ensure_day_partition('events', %s)", (D,)).fetchone() == (
+        True,
+    )
+    assert conn.execute("select core.ensure_day_partition('events', %s)", (D,)).fetchone() == (
+        False,
+    )
     _insert_event(conn, "later", D)
     _insert_event(conn, "next day", D + dt.timedelta(days=1))
     assert _where(conn) == {
@@ -56,7 +62,7 @@ def test_queries_bounded_by_arrival_date_read_only_their_partitions(
 ) -> None:
     for i in range(5):
         day = D + dt.timedelta(days=i)
-        conn.execute("select core.ensure_events_partition(%s)", (day,))
+        conn.execute("select core.ensure_day_partition('events', %s)", (day,))
         _insert_event(conn, f"e{i}", day)
     plan = "\n".join(
         r[0]
@@ -81,8 +87,11 @@ def test_upgrading_moves_existing_events_into_their_partitions(
         upgrade(conn, before)
         for i, day in enumerate((D, D, D + dt.timedelta(days=2))):
             _insert_event(conn, f"e{i}", day)
+        add_sends(conn, [("s1", "2026-01-05", "u1", "a", "{}")])
         conn.commit()
         upgrade(conn)
+        moved = conn.execute("select tableoid::regclass::text from core.sends").fetchall()
+        assert moved == [("core.sends_20260105",)]
         assert _where(conn) == {
             "e0": "core.events_20260105",
             "e1": "core.events_20260105",
@@ -92,3 +101,20 @@ def test_upgrading_moves_existing_events_into_their_partitions(
             "select count(*) from pg_views where viewname = 'attributed_sends'"
         ).fetchone()
         assert views == (1,)
+
+
+def test_send_lists_are_partitioned_by_send_date(conn: psycopg.Connection[Any]) -> None:
+    add_sends(conn, [("s1", "2026-01-05", "u1", "a", "{}"), ("s2", "2026-01-06", "u1", "a", "{}")])
+    conn.execute("select core.ensure_day_partition('sends', %s)", (D,))
+    rows = conn.execute("select send_id, tableoid::regclass::text from core.sends order by 1")
+    assert rows.fetchall() == [("s1", "core.sends_20260105"), ("s2", "core.sends_default")]
+    plan = conn.execute(
+        "explain (costs off) select * from core.sends where send_date = %s", (D,)
+    ).fetchall()
+    scans = [line for (line,) in plan if "Scan on" in line]
+    assert scans and all("sends_20260105" in line for line in scans), plan
+
+
+def test_only_the_partitioned_tables_can_be_named(conn: psycopg.Connection[Any]) -> None:
+    with pytest.raises(psycopg.errors.RaiseException, match="expected a partitioned table"):
+        conn.execute("select core.ensure_day_partition('users', %s)", (D,))
