@@ -27,16 +27,31 @@ maturing as (
         and send_date = %(as_of)s::date + 1 - %(attribution_days)s::integer
 ),
 
+late_events as (
+    select send_id, event_ts
+    from core.events
+    where
+        arrival_date = %(as_of)s
+        and campaign_id = %(campaign_id)s
+        and event_type = %(reward_event_type)s
+),
+
 late as (
+    -- a loaded reward event happened within its send's attribution window (validation
+    -- quarantines the others; unsubscribes excepted), so its send is at most W - 1 days older
+    -- than the event: only the send partitions from the earliest such day on are read
     select distinct send.send_id, send.segment, send.template_id, send.send_date
-    from core.events as event
+    from late_events as event
     inner join core.sends as send
         on event.send_id = send.send_id
     where
-        event.arrival_date = %(as_of)s
-        and event.campaign_id = %(campaign_id)s
-        and event.event_type = %(reward_event_type)s
-        and send.send_date < %(as_of)s::date + 1 - %(attribution_days)s::integer
+        send.send_date < %(as_of)s::date + 1 - %(attribution_days)s::integer
+        and send.send_date >= case
+            when %(reward_event_type)s = 'unsubscribe' then '-infinity'::date
+            else (
+                select min((event_ts at time zone 'UTC')::date) from late_events
+            ) + 1 - %(attribution_days)s::integer
+        end
 ),
 
 touched_events as (
