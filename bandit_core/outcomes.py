@@ -12,7 +12,8 @@ after the table was emptied) builds every date.
 A window at or before the last refreshed night is a rerun or a backfill: its files may have
 been replaced, and the send dates that only the removed events answered cannot be found from
 what is left, so such a night rebuilds the campaign in full. Reruns are rare; a night costs
-its changes.
+its changes. So does a night after the campaign's attribution window changed: which sends
+have matured, and which events count, depend on it.
 """
 
 from __future__ import annotations
@@ -51,8 +52,9 @@ def refresh_outcomes(
     params: dict[str, Any] = {"campaign_id": campaign_id, "as_of": window.day}
     last = db.fetch_one(conn, "reporting_outcomes_last", params)
     since: dt.date = window.day
-    if last is None or last[0] >= window.day:
-        full = True  # a first build, or a rerun or backfill (see the module docstring)
+    if last is None or last[0] >= window.day or last[1] != attribution_days:
+        # a first build, a rerun or backfill, or a changed attribution window (module docstring)
+        full = True
     else:
         since = last[0]
     dates = [
@@ -66,7 +68,9 @@ def refresh_outcomes(
     with conn.transaction():
         db.execute(conn, "reporting_outcomes_delete", {**params, "dates": dates})
         db.execute(conn, "reporting_outcomes_insert", {**params, "dates": dates})
-        db.execute(conn, "reporting_outcomes_mark", params)
+        db.execute(
+            conn, "reporting_outcomes_mark", {**params, "attribution_days": attribution_days}
+        )
     log.info(
         "outcomes %s campaign %s: %d send dates recomputed%s",
         window,

@@ -330,3 +330,20 @@ def test_a_rerun_whose_files_lost_an_event_rebuilds_in_full(conn: psycopg.Connec
     assert _one(
         conn, "select rewards from bandit.daily_outcomes where send_date = %s", days[-1]
     ) == {"rewards": 0.0}
+
+
+def test_a_changed_attribution_window_rebuilds_in_full(conn: psycopg.Connection[Any]) -> None:
+    apply(conn, campaign_config(attribution_days=1))
+    days = [D - dt.timedelta(days=i) for i in range(5)]
+    for day in days:
+        _send(conn, "a", holdout=False, propensity=1.0, send_date=day)
+    _learned(conn, D)
+    conn.commit()
+    refresh_outcomes(conn, "c1", Window(D), attribution_days=1)
+    _learned(conn, D + dt.timedelta(days=1))
+    conn.commit()
+    # the same window length: only the touched dates; a new one: every send date
+    assert refresh_outcomes(conn, "c1", Window(D + dt.timedelta(days=1)), attribution_days=1) < 5
+    _learned(conn, D + dt.timedelta(days=2))
+    conn.commit()
+    assert refresh_outcomes(conn, "c1", Window(D + dt.timedelta(days=2)), attribution_days=3) == 5
