@@ -16,6 +16,7 @@ from bandit_core.config import CampaignConfig, load_campaign, parse_campaign
 from bandit_core.db import connect
 from smartarm.airflow_runner import NightlyRun, run_nightly
 from smartarm.demo import DEMO_CONFIG, demo_world
+from smartarm.warehouse import SMARTARM_SCHEMAS
 
 EVENT_HEADER = (
     "event_id",
@@ -30,17 +31,8 @@ EVENT_HEADER = (
 
 # a rerun must leave every table identical except the audit log, which records each attempt
 NOT_STATE = ("audit.runs",)
-SCHEMAS = (
-    "config",
-    "staging",
-    "core",
-    "quarantine",
-    "bandit",
-    "crm",
-    "reporting",
-    "audit",
-    "smartarm_meta",
-)
+# the nightly run's schemas: every SmartArm schema but the simulator's truth, which it never writes
+SCHEMAS = tuple(s for s in SMARTARM_SCHEMAS if s != "simulation")
 
 
 def campaign_config(

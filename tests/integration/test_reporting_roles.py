@@ -18,20 +18,10 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from bandit_core import db
 from bandit_core.db import connect
+from smartarm.warehouse import SMARTARM_SCHEMAS
 from tests.support import add_sends, apply, campaign_config
 
-SCHEMAS = (
-    "config",
-    "staging",
-    "core",
-    "quarantine",
-    "bandit",
-    "crm",
-    "reporting",
-    "audit",
-    "simulation",
-    "smartarm_meta",
-)
+SCHEMAS = SMARTARM_SCHEMAS
 VIEWS = Path(__file__).resolve().parents[2] / "sql" / "views"
 D = dt.date(2026, 1, 6)
 
