@@ -137,8 +137,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     paper.add_argument(
         "--arrivals",
-        choices=("thinning", "frozen-rate"),
-        default="thinning",
+        choices=("poisson", "frozen-rate"),
+        default="poisson",
         help="arrival process",
     )
     paper.add_argument(

@@ -44,7 +44,7 @@ def period_counts(scenario: Scenario, rows: int, rng: np.random.Generator) -> np
     n = scenario.decisions
     start = scenario.start_times(rows, rng)
     first = np.floor(start / scenario.period).astype(np.int64)  # index of the start's period
-    if scenario.arrivals == "thinning":
+    if scenario.arrivals == "poisson":
         per_period = scenario.traffic.daily_total() * scenario.period_hours / 24.0
         columns: list[np.ndarray] = []
         total = np.zeros(rows, dtype=np.int64)

@@ -11,7 +11,8 @@ list would pop them. Decisions are processed in blocks; deliveries that fall bey
 carried over.
 
 Rewards delivered before the same decision reach the policy in delivery-time order, one round
-per rank for order-sensitive policies (DMED, BB).
+per rank for order-sensitive policies (DMED, BB). Regret is recorded once per block, from the
+block's arms and rewards.
 """
 
 from __future__ import annotations
@@ -112,47 +113,84 @@ def run_online(
         target = n0 + np.stack(
             [np.searchsorted(known[r], due[r], side="right") for r in range(reps)]
         )
-        # deliveries of this block: carried ones and this block's own, before decision n0 + size
+        # the block's decisions live at r * size + j of two flat buffers (arm, reward); the
+        # deliveries carried from earlier blocks follow them, so that every delivery is one
+        # slot of the buffers and a decision reads its deliveries with one gather
         c_rows, c_target, c_due, c_arms, c_values = carry.take_before(n0 + size)
         own = target < n0 + size
         o_rows, o_src = np.nonzero(own)
+        mine = reps * size
+        arm_buf = np.empty(mine + c_rows.size, dtype=np.intp)
+        value_buf = np.empty(mine + c_rows.size)
+        arm_buf[mine:], value_buf[mine:] = c_arms, c_values
+        chosen, values = arm_buf[:mine].reshape(reps, size), value_buf[:mine].reshape(reps, size)
         e_rows = np.concatenate([c_rows, o_rows])
         e_target = np.concatenate([c_target, target[own]])
         e_due = np.concatenate([c_due, due[own]])
-        e_src = np.concatenate([np.full(c_rows.size, -1, dtype=np.intp), o_src])  # -1: carried
-        order = np.lexsort((e_due, e_rows, e_target))
-        e_rows, e_target, e_src = e_rows[order], e_target[order], e_src[order]
-        e_arms = np.concatenate([c_arms, np.zeros(o_rows.size, dtype=np.intp)])[order]
-        e_values = np.concatenate([c_values, np.zeros(o_rows.size)])[order]
-        # rank of each delivery among those of the same row before the same decision
-        group_start = np.ones(order.size, dtype=bool)
-        group_start[1:] = (e_target[1:] != e_target[:-1]) | (e_rows[1:] != e_rows[:-1])
-        starts = np.flatnonzero(group_start)
-        rank = np.arange(order.size) - starts[np.cumsum(group_start) - 1]
+        e_slot = np.concatenate([mine + np.arange(c_rows.size), o_rows * size + o_src])
+        order, rank = _delivery_order(e_target - n0, e_rows, e_due, policy.order_sensitive)
+        e_rows, e_target, e_slot = e_rows[order], e_target[order], e_slot[order]
         bounds = np.searchsorted(e_target, n0 + np.arange(size + 1))
-        chosen = np.zeros((reps, size), dtype=np.intp)
-        values = np.zeros((reps, size))
+        ranked = np.zeros(size, dtype=bool)
+        ranked[e_target[rank > 0] - n0] = True
+        uniforms = policy_rng.random((size, reps))
         for j in range(size):
             lo, hi = bounds[j], bounds[j + 1]
             if hi > lo:
-                r, src = e_rows[lo:hi], e_src[lo:hi]
-                mine = src >= 0
-                arm = np.where(mine, chosen[r, np.maximum(src, 0)], e_arms[lo:hi])
-                value = np.where(mine, values[r, np.maximum(src, 0)], e_values[lo:hi])
-                if policy.order_sensitive and np.any(rank[lo:hi] > 0):
-                    for level in range(int(np.max(rank[lo:hi])) + 1):
-                        at = rank[lo:hi] == level
+                r, slot = e_rows[lo:hi], e_slot[lo:hi]
+                arm, value = arm_buf[slot], value_buf[slot]
+                if ranked[j]:
+                    # a row with several rewards: one round per rank, in delivery order
+                    level = rank[lo:hi]
+                    for k in range(int(np.max(level)) + 1):
+                        at = level == k
                         policy.observe_many(state, r[at], arm[at], value[at], policy_rng)
                 else:
                     policy.observe_many(state, r, arm, value, policy_rng)
             arms = policy.choose_many(state, rows, policy_rng)
-            reward = arms_model.values(arms, policy_rng.random(reps), reading[:, j], policy_rng)
-            chosen[:, j], values[:, j] = arms, reward
-            recorder.step(arms, reward)
+            chosen[:, j] = arms
+            values[:, j] = arms_model.values(arms, uniforms[j], reading[:, j], policy_rng)
+        recorder.block(chosen, values)
         # this block's rewards due after it wait for their decision (beyond the horizon: never)
         later = (target >= n0 + size) & (target < n_total)
-        l_rows, l_src = np.nonzero(later)
+        l_rows, _ = np.nonzero(later)
         carry.add(l_rows, target[later], due[later], chosen[later], values[later])
         if progress is not None:
             progress(size * reps)
     return recorder.samples()
+
+
+def _small_keys(values: np.ndarray) -> np.ndarray:
+    """Non-negative integer sort keys in the narrowest type (NumPy radix-sorts 16-bit keys)."""
+    if values.size and int(np.max(values)) < 2**16:
+        return values.astype(np.uint16)
+    return values
+
+
+def _delivery_order(
+    step: np.ndarray, rows: np.ndarray, due: FloatArray, order_sensitive: bool
+) -> tuple[IntArray, IntArray]:
+    """The order in which a block's deliveries reach the policy, and each one's rank.
+
+    Deliveries are grouped by the decision they precede (``step``), then by row; within a
+    (step, row) group an order-sensitive policy receives them by due time, and ``rank`` is the
+    position in the group (all 0 for other policies, which take a group at once).
+    """
+    if not order_sensitive:
+        order = np.argsort(_small_keys(step), kind="stable")
+        return np.asarray(order, dtype=np.intp), np.zeros(step.size, dtype=np.intp)
+    by_row = np.argsort(_small_keys(rows), kind="stable")
+    order = by_row[np.argsort(_small_keys(step[by_row]), kind="stable")]
+    s, r = step[order], rows[order]
+    group_start = np.ones(order.size, dtype=bool)
+    group_start[1:] = (s[1:] != s[:-1]) | (r[1:] != r[:-1])
+    group = np.cumsum(group_start) - 1
+    starts = np.flatnonzero(group_start)
+    # only groups of several deliveries need their due times sorted
+    sizes = np.diff(np.append(starts, order.size))
+    shared = np.flatnonzero(sizes[group] > 1)
+    if shared.size:
+        inner = np.lexsort((due[order[shared]], group[shared]))
+        order[shared] = order[shared[inner]]
+    rank = np.arange(order.size) - starts[group]
+    return np.asarray(order, dtype=np.intp), np.asarray(rank, dtype=np.intp)

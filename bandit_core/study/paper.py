@@ -18,7 +18,7 @@ faithful ones (reference notes §2, §6 and §9):
   in the code (the text says "truncated", and 1/180 in the batch section).
 - ``bern_v_factors``: 1 (Table III's variance level fits one reading factor, not the code's
   two).
-- ``arrivals``: ``"thinning"``, the NH-Poisson process the paper describes (``"frozen-rate"``
+- ``arrivals``: ``"poisson"``, the NH-Poisson process the paper describes (``"frozen-rate"``
   is the code's approximation).
 - ``dmed_tie``: ``"last"`` pending arm (the public code); ``"random"`` is the alternative.
 - ``delivery_order``: rewards that reach the policy at the same instant (00:00) in ``"reward"``
@@ -166,7 +166,7 @@ class PaperOptions:
     reading: Literal["capped", "truncated"] = "capped"
     reading_mean: float = 150.0
     bern_v_factors: int = 1
-    arrivals: ArrivalMethod = "thinning"
+    arrivals: ArrivalMethod = "poisson"
     dmed_tie: Literal["last", "random"] = "last"
     delivery_order: DeliveryOrder = "reward"
     besa_tournament: Literal["sort", "tree"] = "sort"

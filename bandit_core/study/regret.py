@@ -71,16 +71,20 @@ class RegretRecorder:
         self.realized = np.full((rows, checkpoints.size), np.nan)
         self._next = 0  # next checkpoint of decision-by-decision recording
 
-    def step(self, arms: IntArray, rewards: FloatArray) -> None:
-        """One decision for every row (the online engine's lockstep)."""
-        self.pseudo_total += self.gaps[arms]
-        self.reward_total += rewards
-        self.done += 1
-        n = int(self.done[0])
-        if self._next < self.checkpoints.size and n == self.checkpoints[self._next]:
-            self.pseudo[:, self._next] = self.pseudo_total
-            self.realized[:, self._next] = n * self.best - self.reward_total
-            self._next += 1
+    def block(self, arms: IntArray, rewards: FloatArray) -> None:
+        """The next ``L`` decisions of every row in lockstep: arms and rewards of shape (R, L)."""
+        length = arms.shape[1]
+        start = int(self.done[0])
+        pseudo = self.pseudo_total[:, None] + np.cumsum(self.gaps[arms], axis=1)
+        total = self.reward_total[:, None] + np.cumsum(rewards, axis=1)
+        inside = (self.checkpoints > start) & (self.checkpoints <= start + length)
+        slots = np.flatnonzero(inside)
+        cols = self.checkpoints[slots] - start - 1
+        self.pseudo[:, slots] = pseudo[:, cols]
+        self.realized[:, slots] = self.checkpoints[slots] * self.best - total[:, cols]
+        self.pseudo_total = pseudo[:, -1]
+        self.reward_total = total[:, -1]
+        self.done += length
 
     def segments(
         self,

@@ -43,7 +43,7 @@ class Scenario:
         decisions: the horizon, in decisions.
         start_hour: the hour the simulation starts on day 1, or None for a uniformly random
             hour per repetition.
-        arrivals: ``"thinning"`` (exact NH-Poisson) or ``"frozen-rate"`` (the authors' code).
+        arrivals: ``"poisson"`` (exact NH-Poisson) or ``"frozen-rate"`` (the authors' code).
         delivery_order: the order of rewards delivered at the same instant.
         record_every: spacing of the regret checkpoints (default: decisions / 100).
     """
@@ -56,7 +56,7 @@ class Scenario:
     period_hours: float = 24.0
     decisions: int = 50_000
     start_hour: float | None = 0.0
-    arrivals: ArrivalMethod = "thinning"
+    arrivals: ArrivalMethod = "poisson"
     delivery_order: DeliveryOrder = "reward"
     record_every: int | None = None
 

@@ -4,10 +4,13 @@ The paper's Figure 1 intensities are piecewise linear in the hour of the day, th
 (hour, arrivals per second) and back to the first knot's value at 24:00 (knots as in the
 authors' simulator, reference notes §2.3). Two ways to draw arrival times:
 
-- ``"thinning"`` (default): Lewis & Shedler's thinning, the exact NH-Poisson process the paper
-  describes: candidates from a homogeneous process at the peak rate, each kept with
-  probability λ(t)/λ_max. Counts in a window are then Poisson with mean ∫ λ, which the batch
-  engine uses directly (``window_counts``).
+- ``"poisson"`` (default): the exact NH-Poisson process the paper describes, by the time
+  change ``t_j = Λ⁻¹(Λ(t_0) + E_1 + ... + E_j)`` with ``E`` i.i.d. Exp(1) and ``Λ`` the
+  cumulative intensity (piecewise quadratic, inverted in closed form). It has the law of
+  Lewis & Shedler's thinning without its rejected candidates, which at very high traffic
+  (peak 2.9 times the mean rate, 47 times the night rate) cost most of a block's time.
+  Counts in a window are Poisson with mean ∫ λ, which the batch engine uses directly
+  (``window_counts``).
 - ``"frozen-rate"``: the authors' code, ``gap = min(Exp(λ(t_now)), 3600 s)`` with the rate frozen
   at the current time and, for the first arrival, the rate of a uniformly random hour. The rate
   changes over hours and the gaps last seconds to minutes, so the counts are within 1% of ∫ λ
@@ -36,7 +39,7 @@ __all__ = [
 ]
 
 DAY = 86_400.0
-ArrivalMethod = Literal["thinning", "frozen-rate"]
+ArrivalMethod = Literal["poisson", "frozen-rate"]
 
 _FROZEN_CAP = 3600.0  # the authors' cap on one inter-arrival gap
 
@@ -108,6 +111,24 @@ class Intensity:
             days * self.daily_total() + self._cumulative_in_day(t - days * DAY), dtype=np.float64
         )
 
+    def inverse_cumulative(self, c: FloatArray) -> FloatArray:
+        """The time t with Λ(t) = c, for any c >= 0 (the earliest one where λ is 0)."""
+        c = np.asarray(c, dtype=np.float64)
+        hours, rates = self._nodes()
+        areas = np.concatenate([[0.0], np.cumsum(np.diff(hours) * (rates[1:] + rates[:-1]) / 2.0)])
+        per_day = areas[-1]
+        days = np.floor(c / per_day)
+        rest = c - days * per_day
+        # the segment holding ``rest``; zero-area segments are skipped by side="right"
+        i = np.clip(np.searchsorted(areas, rest, side="right") - 1, 0, len(hours) - 2)
+        r0 = rates[i]
+        slope = (rates[i + 1] - r0) / (hours[i + 1] - hours[i])
+        a = rest - areas[i]
+        # root of r0 dx + slope dx²/2 = a, in the form without cancellation (slope 0 included)
+        root = np.sqrt(np.maximum(r0 * r0 + 2.0 * slope * a, 0.0))
+        dx = np.divide(2.0 * a, r0 + root, out=np.zeros_like(a), where=r0 + root > 0)
+        return np.asarray(days * DAY + hours[i] + dx, dtype=np.float64)
+
     def daily_total(self) -> float:
         """Expected arrivals in one day."""
         return float(self._cumulative_in_day(np.array(DAY)))
@@ -152,55 +173,28 @@ class ArrivalStream:
         method: ArrivalMethod,
         rng: np.random.Generator,
     ) -> None:
-        if method not in ("thinning", "frozen-rate"):
-            raise ValueError(f"expected arrivals 'thinning' or 'frozen-rate', found {method!r}")
+        if method not in ("poisson", "frozen-rate"):
+            raise ValueError(f"expected arrivals 'poisson' or 'frozen-rate', found {method!r}")
         self.intensity = intensity
         self.method = method
         self.rng = rng
         self.last = np.asarray(start, dtype=np.float64).copy()
+        self.level = intensity.cumulative(self.last)  # Λ at the last arrival
         self.first = True
 
     def next(self, count: int) -> FloatArray:
         """The next ``count`` arrival times of every row, shape (rows, count)."""
-        if self.method == "thinning":
-            return self._thinning(count)
+        if self.method == "poisson":
+            return self._poisson(count)
         return self._frozen(count)
 
-    def _thinning(self, count: int) -> FloatArray:
-        rows = self.last.size
-        out = np.empty((rows, count))
-        filled = np.zeros(rows, dtype=np.int64)
-        peak = self.intensity.peak
-        # candidates per accepted arrival: peak / mean rate (plus slack)
-        ratio = peak * DAY / self.intensity.daily_total()
-        while True:
-            need = np.flatnonzero(filled < count)
-            if need.size == 0:
-                break
-            width = int(np.ceil((count - int(np.min(filled[need]))) * ratio * 1.1)) + 16
-            gaps = self.rng.exponential(1.0 / peak, size=(need.size, width))
-            cand = self.last[need, None] + np.cumsum(gaps, axis=1)
-            keep = self.rng.random(cand.shape) * peak < self.intensity.rate(cand)
-            # the accepted candidates of each row, in time order, then the rejected ones
-            order = np.argsort(~keep, axis=1, kind="stable")
-            accepted = np.take_along_axis(cand, order, axis=1)
-            n_acc = np.sum(keep, axis=1)
-            take = np.minimum(n_acc, count - filled[need])
-            cols = np.arange(width)
-            for_row = cols[None, :] < take[:, None]
-            dest_r = np.broadcast_to(need[:, None], for_row.shape)[for_row]
-            dest_c = (filled[need][:, None] + cols[None, :])[for_row]
-            out[dest_r, dest_c] = accepted[for_row]
-            # continue after the last used arrival (or after all candidates if none was used
-            # up to the count); candidates beyond a row's last used arrival are discarded,
-            # which is exact because the process is memoryless
-            done_here = take < n_acc
-            last_used = np.where(
-                take > 0, accepted[np.arange(need.size), np.maximum(take - 1, 0)], 0.0
-            )
-            self.last[need] = np.where(done_here, last_used, cand[:, -1])
-            filled[need] += take
-        return out
+    def _poisson(self, count: int) -> FloatArray:
+        steps = self.rng.standard_exponential((self.last.size, count))
+        levels = self.level[:, None] + np.cumsum(steps, axis=1)
+        self.level = levels[:, -1].copy()
+        times = self.intensity.inverse_cumulative(levels)
+        self.last = times[:, -1].copy()
+        return times
 
     def _frozen(self, count: int) -> FloatArray:
         rows = self.last.size

@@ -45,9 +45,9 @@ def test_cumulative_intensity_integrates_the_rate() -> None:
     np.testing.assert_allclose(HIGH.cumulative(t[::1000]), numeric[::1000], rtol=1e-6, atol=1e-6)
 
 
-def test_thinning_gives_poisson_counts_with_the_intensity_as_mean() -> None:
+def test_poisson_arrivals_have_poisson_counts_with_the_intensity_as_mean() -> None:
     rows = 3000
-    stream = ArrivalStream(LOW, np.zeros(rows), "thinning", np.random.default_rng(0))
+    stream = ArrivalStream(LOW, np.zeros(rows), "poisson", np.random.default_rng(0))
     times = stream.next(800)  # more than a day's arrivals for every row
     assert np.all(np.diff(times, axis=1) > 0)
     day1 = np.sum(times < DAY, axis=1)
@@ -59,8 +59,35 @@ def test_thinning_gives_poisson_counts_with_the_intensity_as_mean() -> None:
     assert peak == pytest.approx(36.0, rel=0.05)
 
 
+@pytest.mark.parametrize(
+    "intensity",
+    [
+        pytest.param(LOW, id="low"),
+        pytest.param(VERY_HIGH, id="very-high"),
+        pytest.param(Intensity("zero-at-night", ((0, 0.0), (6, 0.0), (12, 0.02))), id="zero"),
+    ],
+)
+def test_inverse_cumulative_undoes_the_cumulative_intensity(intensity: Intensity) -> None:
+    c = np.random.default_rng(3).uniform(0.0, 5 * intensity.daily_total(), 20_000)
+    t = intensity.inverse_cumulative(c)
+    np.testing.assert_allclose(intensity.cumulative(t), c, rtol=1e-10, atol=1e-9)
+    order = np.argsort(c)
+    assert np.all(np.diff(t[order]) >= 0)
+
+
+def test_arrivals_follow_the_intensity_hour_by_hour() -> None:
+    rows = 20
+    stream = ArrivalStream(VERY_HIGH, np.zeros(rows), "poisson", np.random.default_rng(5))
+    times = stream.next(300_000)  # a day is ~283,140 arrivals
+    hours = np.arange(0.0, 24.0) * 3600.0
+    counts = np.stack([np.sum((times >= h) & (times < h + 3600), axis=1) for h in hours], axis=1)
+    expected = VERY_HIGH.cumulative(hours + 3600.0) - VERY_HIGH.cumulative(hours)
+    # 24 Poisson means from 20 rows each: within 4 standard errors
+    assert np.all(np.abs(counts.mean(axis=0) - expected) < 4 * np.sqrt(expected / rows))
+
+
 def test_blocks_continue_one_process() -> None:
-    a = ArrivalStream(HIGH, np.zeros(50), "thinning", np.random.default_rng(4))
+    a = ArrivalStream(HIGH, np.zeros(50), "poisson", np.random.default_rng(4))
     first, second = a.next(300), a.next(300)
     assert np.all(second[:, 0] > first[:, -1])
 
