@@ -1,6 +1,13 @@
 -- Record the validation rules each staged row of the window breaks, for the rows that break
 -- any (validate_clear_event_rules runs first). The rule names are the contract of
 -- quarantine.events.rules (see docs/operations.md).
+--
+-- Cost follows the window, not the history: an on-time event answers a send of the last
+-- attribution window, so sends are joined from the partitions since the horizon (the longest
+-- attribution window before the window's day) and only the few events whose send is not
+-- there are looked up by send id in every partition (late events, unknown sends). Event ids
+-- are compared with the events that arrived since the horizon or, for an event of an older
+-- send, since that send's day: a repeated event arrives after its send.
 with staged as (
     select
         s.*,
@@ -10,6 +17,47 @@ with staged as (
         ) as event_id_rank
     from staging.events as s
     where s.window_date = %(window_date)s
+),
+
+horizon as (
+    select %(window_date)s::date - coalesce(max(attribution_days), 0) as first_day
+    from config.campaigns
+),
+
+located as (
+    -- each staged row with the send it names, if published
+    select
+        s.*,
+        coalesce(recent.send_id, old.send_id) as found_send_id,
+        coalesce(recent.send_date, old.send_date) as send_date,
+        coalesce(recent.campaign_id, old.campaign_id) as send_campaign_id,
+        coalesce(recent.user_id, old.user_id) as send_user_id,
+        coalesce(recent.template_id, old.template_id) as send_template_id
+    from staged as s
+    left join core.sends as recent
+        on
+            s.send_id = recent.send_id
+            and recent.send_date >= (select first_day from horizon)
+    left join lateral (
+        select o.send_id, o.send_date, o.campaign_id, o.user_id, o.template_id
+        from core.sends as o
+        where o.send_id = s.send_id and recent.send_id is null
+        limit 1
+    ) as old on true
+),
+
+repeated as (
+    -- event ids of the window already loaded since the horizon
+    select distinct s.event_id
+    from staging.events as s
+    where s.window_date = %(window_date)s and exists (
+        select 1
+        from core.events as earlier
+        where
+            earlier.event_id = s.event_id
+            and earlier.arrival_date >= (select first_day from horizon)
+            and earlier.arrival_date < s.window_date
+    )
 ),
 
 checked as (
@@ -47,10 +95,10 @@ checked as (
                     then 'unknown_template'
             end,
             case when s.user_id is not null and app_user.user_id is null then 'unknown_user' end,
-            case when s.send_id is not null and send.send_id is null then 'unknown_send' end,
+            case when s.send_id is not null and s.found_send_id is null then 'unknown_send' end,
             case
-                when send.send_id is not null
-                    and (send.campaign_id, send.user_id, send.template_id)
+                when s.found_send_id is not null
+                    and (s.send_campaign_id, s.send_user_id, s.send_template_id)
                     is distinct from (s.campaign_id, s.user_id, s.template_id)
                     then 'send_mismatch'
             end,
@@ -59,19 +107,29 @@ checked as (
                     then 'event_in_future'
             end,
             case
-                when s.event_ts_parsed < send.send_date::timestamp at time zone 'UTC'
+                when s.event_ts_parsed < s.send_date::timestamp at time zone 'UTC'
                     then 'event_before_send'
             end,
             case
                 when s.event_type is distinct from 'unsubscribe'
-                    and s.event_ts_parsed >= (send.send_date + send_campaign.attribution_days)
+                    and s.event_ts_parsed >= (s.send_date + send_campaign.attribution_days)
                     ::timestamp at time zone 'UTC'
                     then 'outside_attribution_window'
             end,
             case when s.event_id_rank > 1 then 'duplicate_event_id' end,
-            case when earlier.event_id is not null then 'duplicate_event_id_earlier_window' end
+            case
+                when repeated.event_id is not null then 'duplicate_event_id_earlier_window'
+                when s.send_date < (select first_day from horizon) and exists (
+                    select 1
+                    from core.events as earlier
+                    where
+                        earlier.event_id = s.event_id
+                        and earlier.arrival_date >= s.send_date
+                        and earlier.arrival_date < s.window_date
+                ) then 'duplicate_event_id_earlier_window'
+            end
         ], null) end as rules
-    from staged as s
+    from located as s
     left join config.event_types as known_type
         on s.event_type = known_type.event_type
     left join config.campaigns as campaign
@@ -81,13 +139,10 @@ checked as (
         and s.template_id = template.template_id
     left join core.users as app_user
         on s.user_id = app_user.user_id
-    left join core.sends as send
-        on s.send_id = send.send_id
     left join config.campaigns as send_campaign
-        on send.campaign_id = send_campaign.campaign_id
-    left join core.events as earlier
-        on s.event_id = earlier.event_id
-        and earlier.arrival_date < s.window_date
+        on s.send_campaign_id = send_campaign.campaign_id
+    left join repeated
+        on s.event_id = repeated.event_id
 )
 
 insert into staging.event_rule_hits (window_date, source_file, line_no, rules)

@@ -206,6 +206,29 @@ def test_duplicate_ids_across_days_are_quarantined_on_the_later_day(
     assert _loaded(seeded) == {"d1", "d2"}
 
 
+def test_a_late_event_repeated_after_the_horizon_is_still_a_duplicate(
+    seeded: psycopg.Connection[Any], landing_dir: Path
+) -> None:
+    """Send s3 (2025-12-25) is older than the window's horizon, so its events take the
+    lookup path of validation, not the horizon's join; a repeat must still be caught."""
+    late = Window(day("2025-12-28"))
+    line = "\nl1,s3,c1,u3,a,click,2025-12-25T10:00:00Z,\n"
+    folder = landing_dir / "2025-12-28"
+    folder.mkdir()
+    (folder / "late.csv").write_text(",".join(EVENT_HEADER) + line, encoding="utf-8")
+    extract_events(seeded, landing_dir, late)
+    assert validate_window(seeded, late, LENIENT).events.quarantined == 0
+    folder = landing_dir / WINDOW.day.isoformat()
+    folder.mkdir()
+    (folder / "again.csv").write_text(",".join(EVENT_HEADER) + line, encoding="utf-8")
+    extract_events(seeded, landing_dir, WINDOW)
+    result = validate_window(seeded, WINDOW, LENIENT)
+    broken = {rule: n for rule, n in result.events.by_rule.items() if n}
+    assert broken == {"duplicate_event_id_earlier_window": 1}
+    rows = seeded.execute("select event_id, arrival_date from core.events").fetchall()
+    assert rows == [("l1", day("2025-12-28"))]
+
+
 def test_a_huge_file_streams_and_loads_exactly(
     seeded: psycopg.Connection[Any], landing_dir: Path
 ) -> None:
