@@ -1,7 +1,8 @@
-"""Benchmark: one Table III cell with the fast batch engine against a per-decision Python loop.
+"""Benchmark: one paper cell with the fast engines against a per-decision Python loop.
 
 The cell is the paper's Table III, Bern_M, low traffic, Thompson sampling ("PR2 (TS)") in the
-batch architecture: 1,000 repetitions x 50,000 decisions by default. The same cell is then run by
+batch architecture: 1,000 repetitions x 50,000 decisions by default (``--table 2``: the same
+cell of Table II, online, with the lockstep engine). The same cell is then run by
 the discrete-event simulation, which calls the very same policy object once per decision and per
 reward (``choose``/``observe``), the way the paper's simulator and SMPyBandits work, for a few
 repetitions; its time per repetition is scaled to the same number of repetitions and the same
@@ -10,6 +11,7 @@ is reported as a ratio measured in the same run, never as an absolute time to me
 
     python bench/paper.py                      # the cell, 1,000 reps, --jobs 2
     python bench/paper.py --column Bern_M/high # another Table III column
+    python bench/paper.py --table 2 --row ucb  # an online cell of Table II
     python bench/paper.py --whole-study        # also time every cell of Tables II and III
 
 Run from the repository root (``make bench-paper``).
@@ -28,16 +30,17 @@ from bandit_core.study.paper import PaperOptions, paper_columns  # noqa: E402
 from bandit_core.study.runner import Cell, run_cells, simulate  # noqa: E402
 
 
-def _cell(column: str, row: str) -> Cell:
-    for col in paper_columns(3, PaperOptions(), rows=(row,)):
+def _cell(table: int, column: str, row: str) -> Cell:
+    for col in paper_columns(table, PaperOptions(), rows=(row,)):
         if col.key == column:
             return col.cells(PaperOptions())[0]
-    raise SystemExit(f"unknown Table III column {column!r}")
+    raise SystemExit(f"unknown column {column!r} of table {table}")
 
 
 def _fast(cell: Cell, reps: int, jobs: int) -> tuple[float, float]:
     start = time.perf_counter()
-    result = run_cells([cell], reps, seed=1, jobs=jobs)[0]
+    # one chunk per process: a single cell keeps every process busy
+    result = run_cells([cell], reps, seed=1, jobs=jobs, chunk_size=-(-reps // jobs))[0]
     return time.perf_counter() - start, result.samples.summary()["realized_regret_mean"]
 
 
@@ -65,8 +68,9 @@ def _whole_study(reps: int, jobs: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--column", default="Bern_M/low", help="Table III column (default Bern_M/low)"
+        "--table", type=int, choices=(2, 3), default=3, help="2 (online) or 3 (batch, default)"
     )
+    parser.add_argument("--column", default="Bern_M/low", help="column (default Bern_M/low)")
     parser.add_argument("--row", default="pr2", help="strategy row (default pr2, i.e. 'PR2 (TS)')")
     parser.add_argument("--reps", type=int, default=1000, help="repetitions of the fast run")
     parser.add_argument(
@@ -79,12 +83,15 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    cell = _cell(args.column, args.row)
+    cell = _cell(args.table, args.column, args.row)
     n = cell.scenario.decisions
-    print(f"cell: Table III, {args.column}, {args.row}, batch at 00:00, {n:,} decisions")
+    name = "II" if args.table == 2 else "III"
+    what = cell.scenario.describe_architecture()
+    print(f"cell: Table {name}, {args.column}, {args.row}, {what}, {n:,} decisions")
     fast_wall, fast_regret = _fast(cell, args.reps, args.jobs)
+    engine = "lockstep online engine" if args.table == 2 else "batch engine"
     print(
-        f"fast batch engine: {args.reps} reps on {args.jobs} processes in {fast_wall:.2f} s "
+        f"fast {engine}: {args.reps} reps on {args.jobs} processes in {fast_wall:.2f} s "
         f"(mean realized regret {fast_regret:.1f})"
     )
     per_rep, loop_regret = _loop(cell, args.loop_reps)

@@ -1,12 +1,16 @@
 """Run (scenario, policy) cells over many repetitions, in parallel, reproducibly.
 
 Repetitions are cut into fixed chunks (``chunk_size``), each a task with its own seeds derived
-from the study seed, the scenario and the chunk, so results do not depend on ``jobs``. Every
-policy of a scenario gets the same two streams (arrivals and delays; decisions and rewards):
-common random numbers, as in the authors' simulator, which reseeds before each policy. That
-sharpens comparisons between policies, and policies that consume random numbers identically
-give identical runs, which is how the paper's BB-UCB, BB-KL-UCB and BB-KL-UCB+ rows of
-Table III came out equal.
+from the study seed, the scenario and the chunk, so results do not depend on ``jobs``. The
+default chunk is 500 repetitions in the batch architecture and 1,000 online, where every
+decision costs a few dozen NumPy calls whatever the number of rows: one chunk of 1,000 takes
+about a third of the time of ten chunks of 100.
+
+Every policy of a scenario gets the same two streams (arrivals and delays; decisions and
+rewards): common random numbers, as in the authors' simulator, which reseeds before each
+policy. That sharpens comparisons between policies, and policies that consume random numbers
+identically give identical runs, which is how the paper's BB-UCB, BB-KL-UCB and BB-KL-UCB+
+rows of Table III came out equal.
 
 ``engine="fast"`` uses the batch engine for the batch architecture and the lockstep engine
 for the online one; ``engine="event"`` runs the discrete-event simulation (slow; the
@@ -41,6 +45,9 @@ log = logging.getLogger(__name__)
 
 Engine = Literal["fast", "event"]
 Progress = Callable[[int], None]
+
+#: repetitions per task unless ``run_cells`` is given ``chunk_size``
+DEFAULT_CHUNK = {"batch": 500, "online": 1000}
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +148,7 @@ def run_cells(
     reps: int,
     seed: int,
     jobs: int = 1,
-    chunk_size: int = 500,
+    chunk_size: int | None = None,
     engine: Engine = "fast",
     progress: Progress | None = None,
 ) -> list[CellResult]:
@@ -150,20 +157,22 @@ def run_cells(
     ``progress`` receives decision-repetitions as they complete; the total is
     ``reps * sum(cell.scenario.decisions)``.
     """
-    if reps < 1 or jobs < 1 or chunk_size < 1:
+    if reps < 1 or jobs < 1 or (chunk_size is not None and chunk_size < 1):
         raise ValueError(
             f"expected reps, jobs and chunk_size >= 1, found {reps}, {jobs}, {chunk_size}"
         )
-    chunks = [
-        (c, min(chunk_size, reps - c * chunk_size))
-        for c in range((reps + chunk_size - 1) // chunk_size)
-    ]
+
+    def chunks_of(cell: Cell) -> list[tuple[int, int]]:
+        size = chunk_size or DEFAULT_CHUNK[cell.scenario.architecture]
+        return [(c, min(size, reps - c * size)) for c in range((reps + size - 1) // size)]
+
+    chunks = [chunks_of(cell) for cell in cells]
     parts: dict[int, dict[int, RegretSamples]] = {i: {} for i in range(len(cells))}
     seconds = [0.0] * len(cells)
 
     if jobs == 1:
         for i, cell in enumerate(cells):
-            for chunk, size in chunks:
+            for chunk, size in chunks[i]:
                 start = time.perf_counter()
                 parts[i][chunk] = simulate(cell, size, seed, chunk, engine, progress)
                 seconds[i] += time.perf_counter() - start
@@ -188,10 +197,14 @@ def run_cells(
             with ProcessPoolExecutor(
                 jobs, mp_context=ctx, initializer=_init_worker, initargs=(sink,)
             ) as pool:
+                # the longest tasks first, so that no long one starts last
+                tasks = sorted(
+                    ((i, chunk, size) for i in range(len(cells)) for chunk, size in chunks[i]),
+                    key=lambda t: -cells[t[0]].scenario.decisions * t[2],
+                )
                 futures = {
-                    pool.submit(_run_task, cell, size, seed, chunk, engine): (i, chunk)
-                    for chunk, size in chunks
-                    for i, cell in enumerate(cells)
+                    pool.submit(_run_task, cells[i], size, seed, chunk, engine): (i, chunk)
+                    for i, chunk, size in tasks
                 }
                 for future in as_completed(futures):
                     i, chunk = futures[future]
@@ -204,7 +217,7 @@ def run_cells(
             manager.shutdown()
     results = []
     for i, cell in enumerate(cells):
-        merged = RegretSamples.merge([parts[i][c] for c, _ in chunks])
+        merged = RegretSamples.merge([parts[i][c] for c, _ in chunks[i]])
         results.append(CellResult(cell, merged, seconds[i]))
         log.info("%s %s: %d reps in %.1f s", cell.key, cell.policy_name, reps, seconds[i])
     return results
