@@ -3,11 +3,12 @@
 A send date's outcome cells (sends, deliveries, matured sends and rewards per segment x
 template x cohort) change when an event answering one of its sends arrives (late ones
 included), when its attribution window closes, or when its list is (re)published. The report
-step of window ``D`` therefore recomputes, from ``reporting.attributed_sends`` (the one
-definition of a send's reward), the dates answered by the events that arrived since the last
-refreshed night, every date whose window closed meanwhile, and the new send date, so a night
-costs what it changed, not the campaign's history. The first refresh of a campaign (or one
-after the table was emptied) builds every date.
+step of window ``D`` therefore recomputes the dates answered by the events that arrived since
+the last refreshed night, every date whose window closed meanwhile, and the new send date,
+with the reward functions ``reporting.attributed_sends`` uses (migration 0034) and reading
+only the event partitions from the earliest recomputed date on (an event arrives after its
+send), so a night costs what it changed, not the campaign's history. The first refresh of a
+campaign (or one after the table was emptied) builds every date.
 
 A window at or before the last refreshed night is a rerun or a backfill: its files may have
 been replaced, and the send dates that only the removed events answered cannot be found from

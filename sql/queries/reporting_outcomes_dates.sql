@@ -7,14 +7,17 @@
 -- others), so its send date is one of the attribution_days dates up to the event's own:
 -- found from the events alone, without joining the history of sends. Unsubscribes, which
 -- validation lets through at any time, are looked up.
-select (event.event_ts at time zone 'UTC')::date - back.days
-from core.events as event
+select answered.day - back.days
+from (
+    select distinct (event.event_ts at time zone 'UTC')::date as day
+    from core.events as event
+    where
+        event.campaign_id = %(campaign_id)s
+        and event.arrival_date between %(since)s and %(as_of)s
+        and event.event_type <> 'unsubscribe'
+        and not %(full)s
+) as answered
 cross join generate_series(0, %(attribution_days)s::integer - 1) as back (days)
-where
-    event.campaign_id = %(campaign_id)s
-    and event.arrival_date between %(since)s and %(as_of)s
-    and event.event_type <> 'unsubscribe'
-    and not %(full)s
 union
 select send.send_date
 from core.events as event

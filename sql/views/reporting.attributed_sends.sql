@@ -2,7 +2,8 @@
 -- delivered, whether its window has closed (matured: before the end of the last window the
 -- campaign learned from) and its reward, computed as the update_posteriors step does (1 for
 -- any reward event in the window, or the capped value sum / cap with a value cap; 0 until
--- matured). The one place the reporting views and `smartarm evaluate` define a send's reward.
+-- matured) with the functions of migration 0034, which the report step's outcome refresh
+-- (reporting_outcomes_insert) shares.
 create or replace view reporting.attributed_sends as
 with campaigns as (
     select campaign_id, reward_event_type, attribution_days, value_cap
@@ -29,7 +30,7 @@ sends as (
         campaigns.attribution_days,
         campaigns.value_cap,
         learned.as_of,
-        coalesce(send.send_date + campaigns.attribution_days - 1 <= learned.as_of, false)
+        reporting.send_matured(send.send_date, campaigns.attribution_days, learned.as_of)
             as matured
     from core.sends as send
     inner join campaigns
@@ -53,18 +54,16 @@ outcomes as (
         sends.matured,
         coalesce(bool_or(event.event_type = 'delivered'), false) as delivered,
         count(event.event_id) filter (
-            where event.event_type = sends.reward_event_type
-            and event.event_ts >= sends.send_date::timestamp at time zone 'UTC'
-            and event.event_ts
-            < (sends.send_date + sends.attribution_days)::timestamp at time zone 'UTC'
-            and event.arrival_date <= sends.as_of
+            where reporting.counts_as_reward(
+                event.event_type, event.event_ts, event.arrival_date, sends.reward_event_type,
+                sends.send_date, sends.attribution_days, sends.as_of
+            )
         ) as reward_events,
         coalesce(sum(event.value) filter (
-            where event.event_type = sends.reward_event_type
-            and event.event_ts >= sends.send_date::timestamp at time zone 'UTC'
-            and event.event_ts
-            < (sends.send_date + sends.attribution_days)::timestamp at time zone 'UTC'
-            and event.arrival_date <= sends.as_of
+            where reporting.counts_as_reward(
+                event.event_type, event.event_ts, event.arrival_date, sends.reward_event_type,
+                sends.send_date, sends.attribution_days, sends.as_of
+            )
         ), 0) as reward_value
     from sends
     left join core.events as event
@@ -85,9 +84,5 @@ select
     model_version,
     delivered,
     matured,
-    case
-        when not matured then 0::double precision
-        when value_cap is null then (reward_events > 0)::integer::double precision
-        else least(greatest(reward_value, 0), value_cap) / value_cap
-    end as reward
+    reporting.send_reward(matured, value_cap, reward_events, reward_value) as reward
 from outcomes;

@@ -81,7 +81,9 @@ def test_upgrading_moves_existing_events_into_their_partitions(
 ) -> None:
     before = tmp_path / "sql"
     shutil.copytree(SQL_DIR, before, ignore=shutil.ignore_patterns("queries"))
-    for later in before.glob("migrations/003[1-9]_*.sql"):
+    # a database from before the partitions (0031-0033); the views of this checkout need the
+    # reward functions of 0034, which do not depend on them
+    for later in before.glob("migrations/003[1-3]_*.sql"):
         later.unlink()
     with connect(empty_database_url) as conn:
         upgrade(conn, before)
