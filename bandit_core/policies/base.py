@@ -156,9 +156,10 @@ class OnlineState:
 
     def record_many(self, rows: IntArray, arms: IntArray, rewards: FloatArray) -> None:
         """Add rewards; a row may appear several times (unbuffered addition)."""
-        np.add.at(self.pulls, (rows, arms), 1.0)
-        np.add.at(self.reward_sum, (rows, arms), rewards)
-        np.add.at(self.reward_sq_sum, (rows, arms), rewards * rewards)
+        cells = rows * self.pulls.shape[1] + arms
+        _add_at(self.pulls, cells, 1.0)
+        _add_at(self.reward_sum, cells, rewards)
+        _add_at(self.reward_sq_sum, cells, rewards * rewards)
 
     def add_counts(
         self, rows: IntArray, pulls: FloatArray, sums: FloatArray, squares: FloatArray
@@ -175,6 +176,18 @@ class OnlineState:
                 self.pulls.copy(), self.reward_sum.copy(), self.reward_sq_sum.copy()
             )
         return ArmStats.trusted(self.pulls[rows], self.reward_sum[rows], self.reward_sq_sum[rows])
+
+
+def _add_at(array: FloatArray, cells: IntArray, values: FloatArray | float) -> None:
+    """``array.flat[cells] += values``, unbuffered, in order (repeated cells add up).
+
+    ``np.add.at`` on the flat view is about 3x faster than on (row, arm) pairs, with the same
+    additions in the same order.
+    """
+    if array.flags.c_contiguous:
+        np.add.at(array.reshape(-1), cells, values)
+    else:
+        np.add.at(array, np.unravel_index(cells, array.shape), values)
 
 
 def check_rewards(rewards: FloatArray) -> None:

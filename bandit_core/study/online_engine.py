@@ -102,8 +102,9 @@ def run_online(
         if not future and made < n_total:
             more()
         size = times.shape[1]
-        reading = arms_model.reading_times((reps, size), env_rng)
-        due = times + scenario.delay.draw(reading, env_rng)
+        # per-decision arrays are (size, reps): decision j's values are one contiguous row
+        reading = arms_model.reading_times((size, reps), env_rng)
+        due = times + scenario.delay.draw(reading, env_rng).T
         # make sure the arrival times reach past every due time (or the horizon)
         while made < n_total and np.any(
             np.max(due, axis=1) >= (future[-1][:, -1] if future else times[:, -1])
@@ -113,7 +114,7 @@ def run_online(
         target = n0 + np.stack(
             [np.searchsorted(known[r], due[r], side="right") for r in range(reps)]
         )
-        # the block's decisions live at r * size + j of two flat buffers (arm, reward); the
+        # the block's decisions live at j * reps + r of two flat buffers (arm, reward); the
         # deliveries carried from earlier blocks follow them, so that every delivery is one
         # slot of the buffers and a decision reads its deliveries with one gather
         c_rows, c_target, c_due, c_arms, c_values = carry.take_before(n0 + size)
@@ -123,11 +124,11 @@ def run_online(
         arm_buf = np.empty(mine + c_rows.size, dtype=np.intp)
         value_buf = np.empty(mine + c_rows.size)
         arm_buf[mine:], value_buf[mine:] = c_arms, c_values
-        chosen, values = arm_buf[:mine].reshape(reps, size), value_buf[:mine].reshape(reps, size)
+        chosen, values = arm_buf[:mine].reshape(size, reps), value_buf[:mine].reshape(size, reps)
         e_rows = np.concatenate([c_rows, o_rows])
         e_target = np.concatenate([c_target, target[own]])
         e_due = np.concatenate([c_due, due[own]])
-        e_slot = np.concatenate([mine + np.arange(c_rows.size), o_rows * size + o_src])
+        e_slot = np.concatenate([mine + np.arange(c_rows.size), o_src * reps + o_rows])
         order, rank = _delivery_order(e_target - n0, e_rows, e_due, policy.order_sensitive)
         e_rows, e_target, e_slot = e_rows[order], e_target[order], e_slot[order]
         bounds = np.searchsorted(e_target, n0 + np.arange(size + 1))
@@ -148,13 +149,13 @@ def run_online(
                 else:
                     policy.observe_many(state, r, arm, value, policy_rng)
             arms = policy.choose_many(state, rows, policy_rng)
-            chosen[:, j] = arms
-            values[:, j] = arms_model.values(arms, uniforms[j], reading[:, j], policy_rng)
-        recorder.block(chosen, values)
+            chosen[j] = arms
+            values[j] = arms_model.values(arms, uniforms[j], reading[j], policy_rng)
+        recorder.block(chosen.T, values.T)
         # this block's rewards due after it wait for their decision (beyond the horizon: never)
         later = (target >= n0 + size) & (target < n_total)
         l_rows, _ = np.nonzero(later)
-        carry.add(l_rows, target[later], due[later], chosen[later], values[later])
+        carry.add(l_rows, target[later], due[later], chosen.T[later], values.T[later])
         if progress is not None:
             progress(size * reps)
     return recorder.samples()
