@@ -84,6 +84,9 @@ def _extract(
 ) -> ExtractResult:
     required = REQUIRED_COLUMNS if source == "events" else ("user_id",)
     rows = unparsable = 0
+    if source == "events":
+        with conn.transaction():
+            db.execute(conn, "staging_ensure_partition", {"window_date": window.day})
     with conn.transaction():
         db.execute(conn, f"staging_delete_{source}", {"window_date": window.day})
         if source == "events":
@@ -104,7 +107,7 @@ def _extract(
                     copy.write_row((window.day, path.name, *to_row(record)))
                     rows += 1
                     unparsable += record.error is not None
-        db.execute(conn, f"staging_analyze_{source}")
+        db.execute(conn, f"staging_analyze_{source}", {"window_date": window.day})
     log.info(
         "extract %s %s: %d files, %d rows, %d unparsable",
         source,

@@ -13,8 +13,10 @@ import psycopg
 import pytest
 
 from bandit_core.db import SQL_DIR, connect
+from bandit_core.extract import extract_events
 from bandit_core.migrate import upgrade
-from tests.support import add_sends
+from bandit_core.window import Window
+from tests.support import add_sends, write_events
 
 D = dt.date(2026, 1, 5)
 
@@ -81,17 +83,23 @@ def test_upgrading_moves_existing_events_into_their_partitions(
 ) -> None:
     before = tmp_path / "sql"
     shutil.copytree(SQL_DIR, before, ignore=shutil.ignore_patterns("queries"))
-    # a database from before the partitions (0031-0033); the views of this checkout need the
-    # reward functions of 0034, which do not depend on them
-    for later in before.glob("migrations/003[1-3]_*.sql"):
+    # a database from before the partitions (0031-0033, 0035); the views of this checkout
+    # need the reward functions of 0034, which do not depend on them
+    for later in before.glob("migrations/003[1235]_*.sql"):
         later.unlink()
     with connect(empty_database_url) as conn:
         upgrade(conn, before)
         for i, day in enumerate((D, D, D + dt.timedelta(days=2))):
             _insert_event(conn, f"e{i}", day)
         add_sends(conn, [("s1", "2026-01-05", "u1", "a", "{}")])
+        conn.execute(
+            "insert into staging.events (window_date, source_file, line_no) values (%s, 'f', 1)",
+            (D,),
+        )
         conn.commit()
         upgrade(conn)
+        staged = conn.execute("select tableoid::regclass::text from staging.events").fetchall()
+        assert staged == [("staging.events_20260105",)]
         moved = conn.execute("select tableoid::regclass::text from core.sends").fetchall()
         assert moved == [("core.sends_20260105",)]
         assert _where(conn) == {
@@ -115,6 +123,19 @@ def test_send_lists_are_partitioned_by_send_date(conn: psycopg.Connection[Any]) 
     ).fetchall()
     scans = [line for (line,) in plan if "Scan on" in line]
     assert scans and all("sends_20260105" in line for line in scans), plan
+
+
+def test_a_window_extract_reads_only_its_staging_partition(
+    conn: psycopg.Connection[Any], tmp_path: Path
+) -> None:
+    for day in (D, D + dt.timedelta(days=1)):
+        write_events(tmp_path / day.isoformat() / "e.csv", [])
+        extract_events(conn, tmp_path, Window(day))
+    plan = conn.execute(
+        "explain (costs off) select * from staging.events where window_date = %s", (D,)
+    ).fetchall()
+    scans = [line for (line,) in plan if "Scan on" in line]
+    assert scans and all("events_20260105" in line for line in scans), plan
 
 
 def test_only_the_partitioned_tables_can_be_named(conn: psycopg.Connection[Any]) -> None:
