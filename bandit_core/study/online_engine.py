@@ -28,7 +28,7 @@ from bandit_core.study.traffic import ArrivalStream
 
 __all__ = ["run_online"]
 
-_BLOCK = 4096
+_BLOCK_VALUES = 1 << 20  # decisions x repetitions per block: a block's arrays stay ~8 MB
 
 
 class _Carry:
@@ -90,14 +90,16 @@ def run_online(
     made = 0  # decisions whose arrival times exist
     carry = _Carry()
 
+    block = max(256, min(4096, _BLOCK_VALUES // reps))
+
     def more() -> None:
         nonlocal made
-        size = min(_BLOCK, n_total - made)
+        size = min(block, n_total - made)
         future.append(stream.next(size))
         made += size
 
     more()
-    for n0 in range(0, n_total, _BLOCK):
+    for n0 in range(0, n_total, block):
         times = future.pop(0)
         if not future and made < n_total:
             more()
