@@ -1,4 +1,5 @@
-"""Session settings of every SmartArm connection: UTC, and the memory its joins may use."""
+"""Session settings of every SmartArm connection: UTC, no JIT, and the memory its joins may
+use."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ def test_connections_work_in_utc_with_the_configured_work_mem(
     with connect(warehouse_url) as conn:
         assert conn.execute("show work_mem").fetchone() == ("256MB",)
         assert conn.execute("show timezone").fetchone() == ("UTC",)
+        assert conn.execute("show jit").fetchone() == ("off",)
     monkeypatch.setenv("SMARTARM_WORK_MEM", "64MB")
     with connect(warehouse_url) as conn:
         assert conn.execute("show work_mem").fetchone() == ("64MB",)
