@@ -177,6 +177,17 @@ class OnlineState:
             )
         return ArmStats.trusted(self.pulls[rows], self.reward_sum[rows], self.reward_sq_sum[rows])
 
+    def current(self, rows: IntArray) -> ArmStats:
+        """The statistics of ``rows`` for immediate use: views of the state when ``rows`` is
+        every row in order (what the online engine asks at each decision), else copies.
+
+        Unlike ``snapshot`` the result may change with the next update: read it before.
+        """
+        n = self.pulls.shape[0]
+        if rows.size == n and np.array_equal(rows, np.arange(n)):
+            return ArmStats.trusted(self.pulls, self.reward_sum, self.reward_sq_sum)
+        return self.snapshot(rows)
+
 
 def _add_at(array: FloatArray, cells: IntArray, values: FloatArray | float) -> None:
     """``array.flat[cells] += values``, unbuffered, in order (repeated cells add up).

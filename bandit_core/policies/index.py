@@ -25,10 +25,21 @@ __all__ = ["IndexPolicy", "argmax_random_ties", "tie_split"]
 
 
 def argmax_random_ties(values: FloatArray, rng: np.random.Generator) -> IntArray:
-    """Index of the maximum along the last axis, uniformly at random among tied maxima."""
-    best = np.max(values, axis=-1, keepdims=True)
-    keys = np.where(values == best, rng.random(values.shape), -1.0)
-    return np.asarray(np.argmax(keys, axis=-1), dtype=np.intp)
+    """Index of the maximum along the last axis, uniformly at random among tied maxima.
+
+    Random keys are drawn only for the rows with a tie (unpulled arms, equal statistics),
+    which after the first decisions are few: a decision of a deterministic-index policy
+    then draws nothing.
+    """
+    k = values.shape[-1]
+    flat = values.reshape(-1, k)
+    top = flat == np.max(flat, axis=1, keepdims=True)
+    pick = np.argmax(top, axis=1)
+    tied = np.flatnonzero(np.count_nonzero(top, axis=1) > 1)
+    if tied.size:
+        keys = np.where(top[tied], rng.random((tied.size, k)), -1.0)
+        pick[tied] = np.argmax(keys, axis=1)
+    return np.asarray(pick.reshape(values.shape[:-1]), dtype=np.intp)
 
 
 def tie_split(values: FloatArray) -> FloatArray:
@@ -77,4 +88,4 @@ class IndexPolicy(Policy):
         return np.asarray(counts / draws, dtype=np.float64)
 
     def choose_many(self, state: OnlineState, rows: IntArray, rng: np.random.Generator) -> IntArray:
-        return argmax_random_ties(self.indices(state.snapshot(rows), rng), rng)
+        return argmax_random_ties(self.indices(state.current(rows), rng), rng)

@@ -10,6 +10,7 @@ from scipy import stats as sps
 
 from bandit_core.policies import ArmStats, make_policy
 from bandit_core.policies.divergence import kl_bernoulli, kl_upper_bound
+from bandit_core.policies.index import argmax_random_ties
 
 RNG = np.random.default_rng(0)
 STATS = ArmStats(pulls=[10, 40, 25], reward_sum=[6, 20, 5])
@@ -133,3 +134,17 @@ def test_epsilon_greedy_online_matches_its_batch_face() -> None:
     )
     expected = policy.batch_probabilities(STATS, RNG)
     assert np.all(np.abs(share - expected) < 4 * np.sqrt(expected * (1 - expected) / draws))
+
+
+def test_ties_are_broken_uniformly_and_only_tied_rows_draw() -> None:
+    values = np.array([[0.2, 0.7, 0.7, 0.1, 0.7], [0.3, 0.9, 0.1, 0.5, 0.2]])
+    rng = np.random.default_rng(0)
+    picks = np.stack([argmax_random_ties(values, rng) for _ in range(6000)])
+    assert set(picks[:, 0].tolist()) == {1, 2, 4}
+    shares = np.bincount(picks[:, 0], minlength=5)[[1, 2, 4]] / 6000
+    np.testing.assert_allclose(shares, 1 / 3, atol=0.03)
+    np.testing.assert_array_equal(picks[:, 1], 1)
+    # no tie anywhere: no random number is used
+    before = rng.bit_generator.state
+    assert argmax_random_ties(values[1:], rng).tolist() == [1]
+    assert rng.bit_generator.state == before
