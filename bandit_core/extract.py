@@ -23,7 +23,7 @@ import psycopg
 
 from bandit_core import db
 from bandit_core.contract import EVENT_COLUMNS, REQUIRED_COLUMNS, USER_COLUMNS
-from bandit_core.fast_csv import read_clean_csv
+from bandit_core.fast_csv import NotClean, read_clean_csv
 from bandit_core.landing import Record, read_records
 from bandit_core.parse import parse_timestamp, parse_value
 from bandit_core.window import Window
@@ -94,14 +94,18 @@ def _extract(
         for path in files:
             fast = read_clean_csv(path, window.day) if source == "events" else None
             if fast is not None:
-                with (
-                    conn.cursor() as cur,
-                    cur.copy(db.query_text("staging_copy_events_csv")) as copy,
-                ):
-                    for chunk in fast.csv_chunks():
-                        copy.write(chunk)
-                rows += fast.rows
-                continue
+                try:
+                    with (
+                        conn.transaction(),  # a savepoint: a file that is not clean leaves nothing
+                        conn.cursor() as cur,
+                        cur.copy(db.query_text("staging_copy_events_csv")) as copy,
+                    ):
+                        for chunk in fast.csv_chunks():
+                            copy.write(chunk)
+                    rows += fast.rows
+                    continue
+                except NotClean as exc:
+                    log.info("%s: reading it line by line", exc)
             with conn.cursor() as cur, cur.copy(db.query_text(f"staging_copy_{source}")) as copy:
                 for record in read_records(path, required=required):
                     copy.write_row((window.day, path.name, *to_row(record)))

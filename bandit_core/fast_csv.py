@@ -1,14 +1,14 @@
-"""The fast path for clean event CSV files: a columnar read that yields what the line reader
-would, at close to the speed of COPY.
+"""The fast path for clean event CSV files: a columnar read, block by block, that yields what the
+line reader would, at close to the speed of COPY and in the memory of a few blocks.
 
-A file qualifies only if nothing in it needs a line-by-line judgement: plain or gzipped CSV,
-a header of plain column names holding every required column, valid UTF-8 without NUL bytes,
-no blank or overlong line, and every line with the header's number of fields. Anything else
-returns None and the caller uses ``bandit_core.landing``'s reader, which flags each bad line;
-so both paths give the same rows. Timestamps and values are parsed once per distinct text by
-the same functions the line reader uses (``bandit_core.parse``), and the rows leave as CSV for
-PostgreSQL's COPY.
-"""
+A file qualifies only if nothing in it needs a line-by-line judgement: plain or gzipped CSV, a
+header of plain column names holding every required column, valid UTF-8 without NUL bytes, no
+blank or overlong line, and every line with the header's number of fields. A file that fails a
+check before parsing returns None; one whose parsing fails raises NotClean while it streams
+(the caller rolls back what it copied). Either way the caller then uses
+``bandit_core.landing``'s reader, which flags each bad line; so both paths give the same rows.
+Timestamps and values are parsed once per distinct text by the same functions the line reader
+uses (``bandit_core.parse``), and the rows leave as CSV for PostgreSQL's COPY."""
 
 from __future__ import annotations
 
@@ -27,38 +27,58 @@ from bandit_core.contract import EVENT_COLUMNS, REQUIRED_COLUMNS
 from bandit_core.landing import MAX_LINE_BYTES
 from bandit_core.parse import parse_timestamp, parse_value
 
-__all__ = ["CleanCsv", "read_clean_csv"]
+__all__ = ["CleanCsv", "NotClean", "read_clean_csv"]
 
 log = logging.getLogger(__name__)
 
 _BLOCK = 1 << 24
-_BATCH_ROWS = 100_000
+
+
+class NotClean(Exception):
+    """Raised while streaming a file that turned out to need the line reader after all."""
 
 
 @dataclass(frozen=True)
 class CleanCsv:
-    """A clean file read into columns, ready to be written as staging rows."""
+    """A file that passed the checks that need no parsing; its rows stream as staging CSV."""
 
-    table: Any  # pyarrow.Table with the staging columns, in COPY order
-
-    @property
-    def rows(self) -> int:
-        return int(self.table.num_rows)
+    path: Path
+    header: list[str]
+    window_date: dt.date
+    rows: int  # data lines (the scan counted them)
 
     def csv_chunks(self) -> Iterator[bytes]:
-        """The rows as CSV without header, in chunks for COPY."""
+        """The staging rows as CSV without header, one chunk per block of the file, for COPY.
+
+        Memory stays at a few blocks whatever the file's size.
+
+        Raises:
+            NotClean: a line cannot be read as CSV of the header's columns, or the parser saw
+                a different number of rows than the file has lines; the caller discards what
+                it copied and reads the file line by line.
+        """
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
         options = pacsv.WriteOptions(include_header=False)
-        for batch in self.table.to_batches(max_chunksize=_BATCH_ROWS):
-            buffer = io.BytesIO()
-            pacsv.write_csv(pa.Table.from_batches([batch]), buffer, write_options=options)
-            yield buffer.getvalue()
+        parsed: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
+        seen = 0
+        try:
+            for batch in _stream(self.path, self.header):
+                staged = _staging_batch(batch, self.header, self, seen, parsed)
+                seen += batch.num_rows
+                buffer = io.BytesIO()
+                pacsv.write_csv(pa.Table.from_batches([staged]), buffer, write_options=options)
+                yield buffer.getvalue()
+        except pa.ArrowException as exc:
+            raise NotClean(f"{self.path.name} is not clean CSV ({exc})") from exc
+        if seen != self.rows:
+            raise NotClean(f"{self.path.name}: parsed {seen} rows, expected {self.rows} lines")
 
 
 def read_clean_csv(path: Path, window_date: dt.date) -> CleanCsv | None:
-    """The file's staging rows if it is clean (see the module docstring), else None."""
+    """The file, ready to stream, if it passes the checks that need no parsing (see the
+    module docstring); else None. Parsing problems surface as NotClean while streaming."""
     name = path.name.lower()
     if not name.endswith((".csv", ".csv.gz")):
         return None
@@ -68,14 +88,7 @@ def read_clean_csv(path: Path, window_date: dt.date) -> CleanCsv | None:
     lines = _scan(path)
     if lines is None:
         return None
-    try:
-        table = _read(path, header)
-    except Exception as exc:  # noqa: BLE001  # any parse trouble: the line reader judges each line
-        log.info("%s is not clean CSV (%s): reading it line by line", path.name, exc)
-        return None
-    if table.num_rows != lines - 1:
-        return None
-    return CleanCsv(_staging_table(table, header, path.name, window_date))
+    return CleanCsv(path, header, window_date, lines - 1)
 
 
 def _open(path: Path) -> Any:
@@ -131,7 +144,8 @@ def _scan(path: Path) -> int | None:
     return lines + (1 if run > 0 else 0)
 
 
-def _read(path: Path, header: list[str]) -> Any:
+def _stream(path: Path, header: list[str]) -> Iterator[Any]:
+    """The file's record batches (every column as text), one per block."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -139,7 +153,7 @@ def _read(path: Path, header: list[str]) -> Any:
     source = pa.input_stream(
         str(path), compression="gzip" if path.name.lower().endswith(".gz") else None
     )
-    return pacsv.read_csv(
+    with pacsv.open_csv(
         source,
         read_options=pacsv.ReadOptions(skip_rows=1, column_names=header, block_size=_BLOCK),
         parse_options=pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
@@ -151,31 +165,48 @@ def _read(path: Path, header: list[str]) -> Any:
             null_values=[""],
             check_utf8=True,
         ),
-    )
+    ) as reader:
+        yield from reader
 
 
-def _parse_distinct(column: Any, parse: Callable[[str], Any], arrow_type: Any) -> Any:
-    """Parse each distinct text once; the same function as the line reader, the same result."""
+def _parse_distinct(
+    column: Any, parse: Callable[[str], Any], arrow_type: Any, cache: dict[str, Any]
+) -> Any:
+    """Parse each distinct text once per file (``cache``), with the line reader's function."""
     import pyarrow as pa
 
-    encoded = column.combine_chunks().dictionary_encode()
-    parsed = pa.array([parse(v) for v in encoded.dictionary.to_pylist()], type=arrow_type)
+    encoded = column.dictionary_encode()
+    texts = encoded.dictionary.to_pylist()
+    for text in texts:
+        if text not in cache:
+            cache[text] = parse(text)
+    parsed = pa.array([cache[text] for text in texts], type=arrow_type)
     return parsed.take(encoded.indices)
 
 
-def _staging_table(table: Any, header: list[str], file_name: str, window_date: dt.date) -> Any:
+def _staging_batch(
+    batch: Any,
+    header: list[str],
+    file: CleanCsv,
+    offset: int,
+    parsed: tuple[dict[str, Any], dict[str, Any]],
+) -> Any:
+    """A batch of the file's rows as staging columns; ``offset`` rows came before it."""
     import pyarrow as pa
 
-    n = table.num_rows
-    raw = [table[c] if c in header else pa.nulls(n, pa.string()) for c in EVENT_COLUMNS]
-    event_ts = _parse_distinct(raw[6], parse_timestamp, pa.timestamp("us", tz="UTC"))
-    value = _parse_distinct(raw[7], parse_value, pa.float64())
+    n = batch.num_rows
+    raw = [
+        batch.column(batch.schema.get_field_index(c)) if c in header else pa.nulls(n, pa.string())
+        for c in EVENT_COLUMNS
+    ]
+    event_ts = _parse_distinct(raw[6], parse_timestamp, pa.timestamp("us", tz="UTC"), parsed[0])
+    value = _parse_distinct(raw[7], parse_value, pa.float64(), parsed[1])
     nothing = pa.nulls(n, pa.string())
-    return pa.table(
+    return pa.record_batch(
         [
-            pa.repeat(pa.scalar(window_date.isoformat()), n),
-            pa.repeat(pa.scalar(file_name), n),
-            pa.array(np.arange(2, n + 2, dtype=np.int64)),
+            pa.repeat(pa.scalar(file.window_date.isoformat()), n),
+            pa.repeat(pa.scalar(file.path.name), n),
+            pa.array(np.arange(offset + 2, offset + n + 2, dtype=np.int64)),
             *raw,
             event_ts,
             value,
