@@ -83,10 +83,11 @@ def test_upgrading_moves_existing_events_into_their_partitions(
 ) -> None:
     before = tmp_path / "sql"
     shutil.copytree(SQL_DIR, before, ignore=shutil.ignore_patterns("queries"))
-    # a database from before the partitions (0031-0033, 0035); the views of this checkout
+    # a database from before the partitions (migration 0031 on); the views of this checkout
     # need the reward functions of 0034, which do not depend on them
-    for later in before.glob("migrations/003[1235]_*.sql"):
-        later.unlink()
+    for later in before.glob("migrations/*.sql"):
+        if int(later.name[:4]) > 30 and not later.name.startswith("0034_"):
+            later.unlink()
     with connect(empty_database_url) as conn:
         upgrade(conn, before)
         for i, day in enumerate((D, D, D + dt.timedelta(days=2))):
