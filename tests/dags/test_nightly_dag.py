@@ -43,6 +43,13 @@ def test_each_night_publishes_one_row_per_eligible_user_and_learns(loop: Loop) -
             send_date,
         )[0][0]
         assert batch_rows == listed == distinct_users == eligible, send_date
+    # every published day's partition has planner statistics for the nights that join it
+    analysed = _query(
+        loop.url,
+        "select count(distinct tablename) from pg_stats"
+        " where schemaname = 'core' and tablename like 'sends\\_2%%'",
+    )[0][0]
+    assert analysed == len(per_date)
 
     # the posterior has learned from matured sends only: two-day window, five days sent
     matured = _query(
