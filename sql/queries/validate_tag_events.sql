@@ -8,15 +8,31 @@
 -- there are looked up by send id in every partition (late events, unknown sends). Event ids
 -- are compared with the events that arrived since the horizon or, for an event of an older
 -- send, since that send's day: a repeated event arrives after its send.
-with staged as (
-    select
-        s.*,
-        row_number() over (
-            partition by s.window_date, s.event_id
-            order by s.source_file, s.line_no
-        ) as event_id_rank
-    from staging.events as s
-    where s.window_date = %(window_date)s
+with repeated_in_window as (
+    -- lines repeating an event id of an earlier line of the window (by file, then line; rows
+    -- without an event id count as one id): only the few ids seen twice are ranked
+    select source_file, line_no
+    from (
+        select
+            s.source_file,
+            s.line_no,
+            row_number() over (partition by s.event_id order by s.source_file, s.line_no)
+                as event_id_rank
+        from staging.events as s
+        where
+            s.window_date = %(window_date)s
+            and (
+                s.event_id is null
+                or s.event_id in (
+                    select twice.event_id
+                    from staging.events as twice
+                    where twice.window_date = %(window_date)s
+                    group by twice.event_id
+                    having count(*) > 1
+                )
+            )
+    ) as ranked
+    where event_id_rank > 1
 ),
 
 horizon as (
@@ -33,7 +49,7 @@ located as (
         coalesce(recent.campaign_id, old.campaign_id) as send_campaign_id,
         coalesce(recent.user_id, old.user_id) as send_user_id,
         coalesce(recent.template_id, old.template_id) as send_template_id
-    from staged as s
+    from staging.events as s
     left join core.sends as recent
         on
             s.send_id = recent.send_id
@@ -44,6 +60,7 @@ located as (
         where o.send_id = s.send_id and recent.send_id is null
         limit 1
     ) as old on true
+    where s.window_date = %(window_date)s
 ),
 
 repeated as (
@@ -116,7 +133,7 @@ checked as (
                     ::timestamp at time zone 'UTC'
                     then 'outside_attribution_window'
             end,
-            case when s.event_id_rank > 1 then 'duplicate_event_id' end,
+            case when in_window.line_no is not null then 'duplicate_event_id' end,
             case
                 when repeated.event_id is not null then 'duplicate_event_id_earlier_window'
                 when s.send_date < (select first_day from horizon) and exists (
@@ -143,6 +160,8 @@ checked as (
         on s.send_campaign_id = send_campaign.campaign_id
     left join repeated
         on s.event_id = repeated.event_id
+    left join repeated_in_window as in_window
+        on s.source_file = in_window.source_file and s.line_no = in_window.line_no
 )
 
 insert into staging.event_rule_hits (window_date, source_file, line_no, rules)
