@@ -211,6 +211,14 @@ def test_late_rewards_count_exactly_once(loop: Loop) -> None:
         as_of,
     )
     assert incremental == from_scratch
+    # the report step's outcome cells (the reward as reporting.attributed_sends defines it)
+    # agree with what the posteriors learned
+    reported = _query(
+        loop.url,
+        "select segment, template_id, sum(matured_sends)::bigint, sum(rewards)"
+        " from reporting.daily_outcomes group by 1, 2 order by 1, 2",
+    )
+    assert reported == incremental
 
 
 def test_hostile_names_pass_through_as_data(
