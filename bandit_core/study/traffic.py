@@ -85,10 +85,6 @@ class Intensity:
         rates = np.array([r for _, r in self.knots] + [self.knots[0][1]])
         return hours, rates
 
-    @property
-    def peak(self) -> float:
-        return float(max(r for _, r in self.knots))
-
     def rate(self, t: FloatArray) -> FloatArray:
         """λ at times ``t`` (seconds), arrivals per second."""
         hours, rates = self._nodes()
