@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from bandit_core.errors import WarehouseUnavailable
 
@@ -74,11 +75,24 @@ def query_text(name: str) -> str:
 
 
 def execute(
-    conn: psycopg.Connection[Any], name: str, params: Mapping[str, Any] | None = None
+    conn: psycopg.Connection[Any],
+    name: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    tables: Mapping[str, str] | None = None,
 ) -> int:
-    """Run the query file ``name`` with ``params``; return the affected row count."""
+    """Run the query file ``name`` with ``params``; return the affected row count.
+
+    ``tables`` fills the query's ``{placeholder}`` table names (``schema.table``, quoted as
+    identifiers), for the statements whose target is only known at run time.
+    """
+    query: str | sql.Composed = query_text(name)
+    if tables is not None:
+        query = sql.SQL(query_text(name)).format(
+            **{key: sql.Identifier(*table.split(".")) for key, table in tables.items()}
+        )
     with conn.cursor() as cur:
-        cur.execute(query_text(name), params)
+        cur.execute(query, params)
         return cur.rowcount
 
 

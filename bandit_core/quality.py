@@ -161,6 +161,25 @@ class ValidationResult:
         return all(g.success for g in self.gates)
 
 
+def _load_events(conn: psycopg.Connection[Any], params: dict[str, Any]) -> None:
+    """Load the window's valid events into its day partition, inside the caller's transaction.
+
+    On the window's first load the partition is filled before it has indexes, then indexed
+    and attached (building an index once by sorting is several times cheaper than
+    maintaining it row by row); the attach comes last, so the default partition it locks is
+    locked only until commit. A rerun replaces the rows of the attached partition.
+    """
+    row = db.fetch_one(conn, "events_create_day_table", params)
+    table = row[0] if row else None
+    if table is None:
+        db.execute(conn, "events_delete_window", params)
+        db.execute(conn, "events_load_window", params, tables={"target": "core.events"})
+        db.execute(conn, "events_analyze", params)
+        return
+    db.execute(conn, "events_load_window", params, tables={"target": table})
+    db.execute(conn, "events_attach_day_table", params)
+
+
 def validate_window(
     conn: psycopg.Connection[Any], window: Window, gates: Gates
 ) -> ValidationResult:
@@ -193,9 +212,6 @@ def validate_window(
     )
     outcome = ValidationResult(events, users, config_failures, tuple(results))
 
-    if outcome.passed:
-        with conn.transaction():
-            db.execute(conn, "events_ensure_partition", params)
     with conn.transaction():
         _record(conn, window, outcome)
         for source in ("users", "events"):
@@ -204,9 +220,7 @@ def validate_window(
         if outcome.passed:
             db.execute(conn, "users_load_window", params)
             db.execute(conn, "users_load_contacts", params)
-            db.execute(conn, "events_delete_window", params)
-            db.execute(conn, "events_load_window", params)
-            db.execute(conn, "events_analyze", params)
+            _load_events(conn, params)
             db.execute(conn, "users_apply_unsubscribes", params)
     log.info(
         "validate %s: events %d rows / %d quarantined, users %d rows / %d quarantined%s",

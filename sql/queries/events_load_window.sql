@@ -1,6 +1,7 @@
 -- Load the window's valid rows (those without a rule hit); arrival_date records which run
--- saw them first.
-insert into core.events (
+-- saw them first. {target} is core.events, or on a window's first load its day's partition
+-- before it is indexed and attached (core.create_day_table).
+insert into {target} (
     event_id, send_id, campaign_id, user_id, template_id, event_type, event_ts, value,
     arrival_date, source_file, line_no
 )

@@ -59,6 +59,42 @@ def test_a_window_gets_its_partition_and_rows_waiting_in_the_default_move_in(
     assert owner == ("smartarm_owner",)
 
 
+def _index_shapes(conn: psycopg.Connection[Any], table: str) -> list[tuple[Any, ...]]:
+    """(primary, unique, columns, parent index) of each index of ``table``."""
+    return conn.execute(
+        "select i.indisprimary, i.indisunique, i.indkey::text, inh.inhparent::regclass::text"
+        " from pg_index as i left join pg_inherits as inh on inh.inhrelid = i.indexrelid"
+        " where i.indrelid = %s::regclass order by 3",
+        (table,),
+    ).fetchall()
+
+
+def test_a_day_table_is_filled_unattached_then_gets_the_parents_indexes_and_attaches(
+    conn: psycopg.Connection[Any],
+) -> None:
+    _insert_event(conn, "waiting", D)  # in the default partition: moves into the new table
+    created = conn.execute("select core.create_day_table('events', %s)", (D,)).fetchone()
+    assert created == ("core.events_20260105",)
+    conn.execute(
+        "insert into core.events_20260105 values ('loaded', 's', 'c1', 'u', 'a', 'click',"
+        " %s, null, %s, 'f.csv', 2)",
+        (dt.datetime.combine(D, dt.time(10), tzinfo=dt.UTC), D),
+    )
+    assert _index_shapes(conn, "core.events_20260105") == []
+    assert _where(conn) == {}  # not attached yet: invisible through core.events
+    conn.execute("select core.attach_day_table('events', %s)", (D,))
+    assert _where(conn) == {"waiting": "core.events_20260105", "loaded": "core.events_20260105"}
+    # the same indexes as a partition the attach indexes itself, each adopted by its parent
+    conn.execute("select core.ensure_day_partition('events', %s)", (D + dt.timedelta(days=1),))
+    built = _index_shapes(conn, "core.events_20260105")
+    assert built == _index_shapes(conn, "core.events_20260106")
+    assert {parent for *_, parent in built} == {"core.events_pkey", "core.events_send_idx"}
+    assert [primary for primary, *_ in built].count(True) == 1
+    assert conn.execute("select core.create_day_table('events', %s)", (D,)).fetchone() == (None,)
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        _insert_event(conn, "loaded", D)
+
+
 def test_queries_bounded_by_arrival_date_read_only_their_partitions(
     conn: psycopg.Connection[Any],
 ) -> None:
