@@ -15,7 +15,14 @@ learned as (
     where campaign_id = %(campaign_id)s
 ),
 
-send as (
+-- the newest day any event arrived: a loaded event happened on or after its send's day and
+-- before the end of its arrival day, so a send dated after it has no event yet
+latest as (
+    select max(arrival_date) as day
+    from core.events
+),
+
+send as not materialized (
     select
         send.send_id,
         send.send_date,
@@ -71,9 +78,25 @@ outcome as (
     from send
     left join answer
         on send.send_id = answer.send_id
+    where send.send_date <= (select day from latest)
     group by
         send.send_id, send.send_date, send.segment, send.template_id, send.is_holdout,
         send.propensity, send.matured, send.value_cap
+
+    union all
+
+    -- sends no event can have answered yet: no per-send grouping, no join
+    select
+        send.send_date,
+        send.segment,
+        send.template_id,
+        send.is_holdout,
+        send.propensity,
+        send.matured,
+        false,
+        reporting.send_reward(send.matured, send.value_cap, 0, 0)
+    from send
+    where send.send_date > (select day from latest) or (select day from latest) is null
 )
 
 insert into bandit.daily_outcomes (

@@ -36,6 +36,8 @@ def test_unit_hash_matches_sql(conn: psycopg.Connection[Any], key: str) -> None:
         pytest.param({"b": 1, "aa": True, "ccc": 2.5}, ["ccc", "b", "aa", "missing"], id="typed"),
         pytest.param({"x": "y"}, [], id="none"),
         pytest.param({"ünï": "q\"uote'"}, ["ünï"], id="unicode"),
+        pytest.param({"a": None, "b": "x"}, ["b", "a", "b"], id="null-and-repeated"),
+        pytest.param({"n": {"deep": [1, "two", None]}}, ["n"], id="nested"),
     ],
 )
 def test_segment_key_matches_sql(
