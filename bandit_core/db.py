@@ -86,9 +86,10 @@ def execute(
     ``tables`` fills the query's ``{placeholder}`` table names (``schema.table``, quoted as
     identifiers), for the statements whose target is only known at run time.
     """
-    query: str | sql.Composed = query_text(name)
+    text = query_text(name)
+    query: str | sql.Composed = text
     if tables is not None:
-        query = sql.SQL(query_text(name)).format(
+        query = sql.SQL(text).format(
             **{key: sql.Identifier(*table.split(".")) for key, table in tables.items()}
         )
     with conn.cursor() as cur:
