@@ -3,9 +3,10 @@
 -- quarantine.events.rules (see docs/operations.md).
 --
 -- Cost follows the window, not the history: an on-time event answers a send of the last
--- attribution window, so sends are joined from the partitions since the horizon (the longest
--- attribution window before the window's day) and only the few events whose send is not
--- there are looked up by send id in every partition (late events, unknown sends). Event ids
+-- attribution window, so sends are joined from the partitions from the horizon (the longest
+-- attribution window before the window's day) to the window's day, and only the few events
+-- whose send is not there are looked up by send id in every partition (late events, unknown
+-- sends, and events naming a list published for a later day, which break event_before_send). Event ids
 -- are compared with the events that arrived since the horizon or, for an event of an older
 -- send, since that send's day: a repeated event arrives after its send.
 with repeated_in_window as (
@@ -54,6 +55,7 @@ located as (
         on
             s.send_id = recent.send_id
             and recent.send_date >= (select first_day from horizon)
+            and recent.send_date <= %(window_date)s
     left join lateral (
         select o.send_id, o.send_date, o.campaign_id, o.user_id, o.template_id
         from core.sends as o

@@ -154,6 +154,25 @@ def test_bad_rows_are_quarantined_and_the_rest_loads(
     assert dict(recorded) == rules
 
 
+def test_an_event_naming_a_later_days_send_is_found_and_breaks_event_before_send(
+    seeded: psycopg.Connection[Any], landing_dir: Path
+) -> None:
+    # tomorrow's list is published before today's events are validated: the rule query joins
+    # only sends up to the window's day, and finds this one by its id
+    add_sends(seeded, [("s4", "2026-01-03", "u1", "a", "{}")])
+    folder = landing_dir / WINDOW.day.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "tomorrow.csv").write_text(
+        ",".join(EVENT_HEADER)
+        + "\nn1,s4,c1,u1,a,open,2026-01-02T10:00:00Z,\nn2,s1,c1,u1,a,open,2026-01-02T11:00:00Z,\n",
+        encoding="utf-8",
+    )
+    extract_events(seeded, landing_dir, WINDOW)
+    result = validate_window(seeded, WINDOW, LENIENT)
+    assert {rule: n for rule, n in result.events.by_rule.items() if n} == {"event_before_send": 1}
+    assert _loaded(seeded) == {"n2"}
+
+
 def test_unreadable_lines_keep_their_raw_text(
     seeded: psycopg.Connection[Any], landing_dir: Path
 ) -> None:
