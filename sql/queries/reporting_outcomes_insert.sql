@@ -96,7 +96,7 @@ outcome as (
         false,
         reporting.send_reward(send.matured, send.value_cap, 0, 0)
     from send
-    where send.send_date > (select day from latest) or (select day from latest) is null
+    where send.send_date > coalesce((select day from latest), '-infinity'::date)
 )
 
 insert into bandit.daily_outcomes (
