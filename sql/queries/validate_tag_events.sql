@@ -6,9 +6,9 @@
 -- attribution window, so sends are joined from the partitions from the horizon (the longest
 -- attribution window before the window's day) to the window's day, and only the few events
 -- whose send is not there are looked up by send id in every partition (late events, unknown
--- sends, and events naming a list published for a later day, which break event_before_send). Event ids
--- are compared with the events that arrived since the horizon or, for an event of an older
--- send, since that send's day: a repeated event arrives after its send.
+-- sends, and events naming a list published for a later day, which break event_before_send).
+-- Event ids are compared with the events that arrived since the horizon or, for an event of
+-- an older send, since that send's day: a repeated event arrives after its send.
 with repeated_in_window as (
     -- lines repeating an event id of an earlier line of the window (by file, then line; rows
     -- without an event id count as one id): only the few ids seen twice are ranked
