@@ -21,8 +21,8 @@ sub-samples the real history. States made by ``start_many`` (the simulation engi
 batch face keep sufficient statistics only: for an arm whose rewards are all 0 or 1 (``Σr² =
 Σr``) the sub-sample sum is exactly hypergeometric, so nothing is lost; for fractional rewards
 the sub-sample mean is drawn from the normal law with the history's mean and the
-finite-population variance ``s² (N − n) / ((N − 1) n)``, clipped to [0, 1] (an approximation,
-documented in docs/paper.md where it matters).
+finite-population variance ``s² (N − n) / ((N − 1) n)``, clipped to [0, 1] (an approximation;
+docs/paper.md, "What the simulator implements", compares it with real histories).
 
 Batch face (``batch_probabilities``): the share of ``batch_draws`` seeded tournaments won by
 each arm (Monte Carlo; for ``"sort"`` each draw starts from a random order, as the frozen
