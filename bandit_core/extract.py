@@ -9,10 +9,14 @@ is dropped here. Rerunning a window replaces its staging rows.
 Clean event CSV files take a columnar fast path (``bandit_core.fast_csv``): the same rows, the
 same parse, at close to the speed of COPY itself; any irregularity sends the whole file through
 the line-by-line reader of ``bandit_core.landing``, which flags each bad line.
+
+Staging keeps the last ``keep_days`` windows (``drop_old_windows``); older windows live on in
+core, quarantine and the audit trail, and a rerun of one stages it again from its files.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from dataclasses import dataclass
@@ -23,13 +27,17 @@ import psycopg
 
 from bandit_core import db
 from bandit_core.contract import EVENT_COLUMNS, REQUIRED_COLUMNS, USER_COLUMNS
+from bandit_core.errors import ConfigError
 from bandit_core.fast_csv import NotClean, read_clean_csv
 from bandit_core.landing import Record, read_records
 from bandit_core.parse import parse_timestamp, parse_value
 from bandit_core.window import Window
 
 __all__ = [
+    "STAGING_KEEP_DAYS",
+    "DroppedWindows",
     "ExtractResult",
+    "drop_old_windows",
     "extract_events",
     "extract_users",
     "landing_files",
@@ -40,6 +48,9 @@ log = logging.getLogger(__name__)
 
 USERS_FOLDER = "users"
 
+#: staged windows kept by default, the window being extracted included
+STAGING_KEEP_DAYS = 7
+
 
 @dataclass(frozen=True, slots=True)
 class ExtractResult:
@@ -48,6 +59,17 @@ class ExtractResult:
     files: int
     rows: int
     unparsable: int
+
+
+@dataclass(frozen=True, slots=True)
+class DroppedWindows:
+    """What ``drop_old_windows`` removed from staging."""
+
+    before: dt.date  # every staged window before this day is gone
+    partitions: int  # day partitions of staging.events dropped
+    event_rows: int  # rows of older windows deleted from the default partition
+    rule_hits: int
+    user_rows: int
 
 
 def landing_files(landing_dir: Path, window: Window, *, source: str = "events") -> list[Path]:
@@ -150,3 +172,33 @@ def _user_row(record: Record) -> tuple[Any, ...]:
         record.error,
         record.raw,
     )
+
+
+def drop_old_windows(
+    conn: psycopg.Connection[Any], window: Window, keep_days: int
+) -> DroppedWindows:
+    """Remove the staged windows older than the last ``keep_days`` (``window`` included).
+
+    Staged event partitions are dropped whole; user rows (which carry contact data) and rule
+    hits are deleted. Nothing else reads an older window's staging: reruns stage it again.
+
+    Raises:
+        ConfigError: ``keep_days`` is not a whole number of at least 1.
+    """
+    if isinstance(keep_days, bool) or not isinstance(keep_days, int) or keep_days < 1:
+        raise ConfigError(
+            f"staging keep days: expected a whole number of at least 1, found {keep_days!r}"
+        )
+    before = window.day - dt.timedelta(days=keep_days - 1)
+    with conn.transaction():
+        row = db.fetch_one(conn, "staging_drop_windows", {"before": before})
+    assert row is not None
+    dropped = DroppedWindows(before, *(int(x) for x in row))
+    log.info(
+        "staging %s: windows before %s removed (%d partitions, %d user rows)",
+        window,
+        before,
+        dropped.partitions,
+        dropped.user_rows,
+    )
+    return dropped

@@ -22,7 +22,12 @@ from bandit_core.assignment import assign_campaign
 from bandit_core.audit import RunInfo
 from bandit_core.campaigns import active_campaigns, load_stored
 from bandit_core.export import ExportConfig, export_batch
-from bandit_core.extract import extract_events, extract_users
+from bandit_core.extract import (
+    STAGING_KEEP_DAYS,
+    drop_old_windows,
+    extract_events,
+    extract_users,
+)
 from bandit_core.posterior import update_arm_state
 from bandit_core.publish import publish_campaign
 from bandit_core.quality import Gates, validate_window
@@ -44,8 +49,14 @@ log = logging.getLogger(__name__)
 Summary = dict[str, Any]
 
 
-def extract(conn: psycopg.Connection[Any], run: RunInfo, landing_dir: Path) -> Summary:
-    """Copy the window's landing files (events and user updates) into staging."""
+def extract(
+    conn: psycopg.Connection[Any],
+    run: RunInfo,
+    landing_dir: Path,
+    keep_days: int = STAGING_KEEP_DAYS,
+) -> Summary:
+    """Copy the window's landing files (events and user updates) into staging, and remove
+    the staged windows older than the last ``keep_days``."""
     with audit.step(conn, run, "extract") as details:
         for source, extract_source in (("users", extract_users), ("events", extract_events)):
             result = extract_source(conn, landing_dir, run.window)
@@ -54,6 +65,12 @@ def extract(conn: psycopg.Connection[Any], run: RunInfo, landing_dir: Path) -> S
                 "rows": result.rows,
                 "unparsable": result.unparsable,
             }
+        dropped = drop_old_windows(conn, run.window, keep_days)
+        details["staging_dropped"] = {
+            "before": dropped.before.isoformat(),
+            "partitions": dropped.partitions,
+            "user_rows": dropped.user_rows,
+        }
     return details
 
 

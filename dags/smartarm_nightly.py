@@ -8,7 +8,8 @@ publishes every active campaign's send list for `D+1`:
 announce → report`
 
 * **extract** copies `<landing_dir>/<D>/*` (events) and `<landing_dir>/<D>/users/*` (user
-  updates), CSV, JSON Lines or Parquet, into staging.
+  updates), CSV, JSON Lines or Parquet, into staging, and removes staged windows older than
+  the last `staging_keep_days`.
 * **validate** tags rows with the rules they break, checks events, users and the stored
   config with Great Expectations (SQL pushdown), quarantines bad rows and loads the rest; a
   failed gate stops the run before learning, so yesterday's send lists stay in force.
@@ -22,8 +23,9 @@ Every task is idempotent for its window; windows must run in order (`max_active_
 Run one window with `smartarm nightly --date D`, or backfill with
 `airflow backfill create --dag-id smartarm_nightly --from-date D1 --to-date D2`.
 Settings: connection `smartarm_warehouse`; params or the environment variables
-`SMARTARM_LANDING_DIR`, `SMARTARM_REPORT_DIR`, `SMARTARM_EXPORT_DIR` and
-`SMARTARM_EXPORT_FORMATS` (default `csv,parquet`).
+`SMARTARM_LANDING_DIR`, `SMARTARM_REPORT_DIR`, `SMARTARM_EXPORT_DIR`,
+`SMARTARM_EXPORT_FORMATS` (default `csv,parquet`) and `SMARTARM_STAGING_KEEP_DAYS` (staged
+windows kept, default 7: extract removes older ones).
 """
 
 from __future__ import annotations
@@ -127,6 +129,12 @@ def _setting(context: dict[str, Any], param: str, env: str) -> str | None:
         "export_formats": Param(
             None, type=["null", "string"], description="export formats, e.g. csv,parquet"
         ),
+        "staging_keep_days": Param(
+            None,
+            type=["null", "integer"],
+            minimum=1,
+            description="staged windows kept, this one included (default 7)",
+        ),
     },
     doc_md=__doc__,
     tags=["smartarm"],
@@ -138,12 +146,21 @@ def smartarm_nightly() -> None:
 
         from bandit_core import nightly
         from bandit_core.errors import ConfigError
+        from bandit_core.extract import STAGING_KEEP_DAYS
 
         landing = _setting(context, "landing_dir", "SMARTARM_LANDING_DIR")
         if landing is None:
             raise ConfigError("no landing folder: set param landing_dir or SMARTARM_LANDING_DIR")
+        keep = _setting(context, "staging_keep_days", "SMARTARM_STAGING_KEEP_DAYS")
+        try:
+            keep_days = STAGING_KEEP_DAYS if keep is None else int(keep)
+        except ValueError:
+            raise ConfigError(
+                "staging keep days (param staging_keep_days or SMARTARM_STAGING_KEEP_DAYS): "
+                f"expected a whole number of at least 1, found {keep!r}"
+            ) from None
         with _warehouse() as conn:
-            return nightly.extract(conn, _run(context), Path(landing))
+            return nightly.extract(conn, _run(context), Path(landing), keep_days)
 
     @task
     def validate(extracted: dict[str, Any], **context: Any) -> dict[str, Any]:

@@ -59,7 +59,9 @@ run_summary as (
 )
 
 -- the counts are looked up per window (each table is indexed by it), so a query for the
--- latest windows reads only those
+-- latest windows reads only those. What arrived is what the window's latest successful
+-- extract staged (recorded in its audit details, because staging keeps only the last
+-- windows); a window extracted before extract recorded it is counted in staging.
 select
     run_summary.window_date,
     run_summary.dag_run_id,
@@ -77,10 +79,23 @@ select
     gates.gates_failed,
     run_summary.running_steps
 from run_summary
+left join lateral (
+    select
+        (extracted.details -> 'events' ->> 'rows')::bigint as events,
+        (extracted.details -> 'users' ->> 'rows')::bigint as users
+    from audit.runs as extracted
+    where
+        extracted.window_date = run_summary.window_date
+        and extracted.step = 'extract'
+        and extracted.status = 'success'
+    order by extracted.finished_at desc, extracted.run_key desc
+    limit 1
+) as extracted on true
 cross join lateral (
-    select count(*) as events_received
-    from staging.events
-    where window_date = run_summary.window_date
+    select coalesce(
+        extracted.events,
+        (select count(*) from staging.events where window_date = run_summary.window_date)
+    ) as events_received
 ) as staged
 cross join lateral (
     select count(*) as events_loaded
@@ -108,8 +123,10 @@ cross join lateral (
 ) as quarantined
 cross join lateral (
     select
-        (select count(*) from staging.users where window_date = run_summary.window_date)
-            as user_rows_received,
+        coalesce(
+            extracted.users,
+            (select count(*) from staging.users where window_date = run_summary.window_date)
+        ) as user_rows_received,
         (select count(*) from quarantine.users where window_date = run_summary.window_date)
             as user_rows_quarantined
 ) as users

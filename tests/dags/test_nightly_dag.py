@@ -176,6 +176,24 @@ def test_backfilling_after_the_fact_gives_the_nightly_state(
     assert backfilled == nightly_state
 
 
+def test_a_bad_staging_keep_days_setting_fails_extract_naming_what_it_expected(
+    loop: Loop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from smartarm.airflow_runner import run_nightly
+
+    monkeypatch.setenv("SMARTARM_STAGING_KEEP_DAYS", "weekly")
+    log = tmp_path / "nightly.log"
+    run = run_nightly(
+        START - dt.timedelta(days=1), landing_dir=loop.landing, url=loop.url, log_file=log
+    )
+    assert run.state == "failed" and "task extract: failed" in run.failures, run.failures
+    assert (
+        "SMARTARM_STAGING_KEEP_DAYS): expected a whole number of at least 1, found 'weekly'"
+        in log.read_text(encoding="utf-8")
+    )
+    assert _query(loop.url, "select count(*) from staging.events") == [(0,)]
+
+
 def test_late_rewards_count_exactly_once(loop: Loop) -> None:
     """The incremental state equals a recomputation from scratch over every loaded event."""
     loop.days(5)

@@ -36,6 +36,7 @@ DAYS = 12  # answered send dates
 USERS = 3_000
 BROKEN_DATE = START + dt.timedelta(days=DAYS - 1)
 BROKEN_TEMPLATE = "discount_first"  # the best template of the largest segment, 18-34
+KEEP_DAYS = 3  # staged windows kept: most of the history's windows leave staging
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ def history(
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SMARTARM_DATABASE_URL", url)
         env.setenv("SMARTARM_EXPORT_DIR", str(exports))
+        env.setenv("SMARTARM_STAGING_KEEP_DAYS", str(KEEP_DAYS))
         for i in range(DAYS + 1):
             window = START - dt.timedelta(days=1) + dt.timedelta(days=i)
             run = run_nightly(window, landing_dir=landing, report_dir=reports)
@@ -335,6 +337,25 @@ def test_window_outcomes_account_for_every_row(history: History) -> None:
         assert row["campaigns_published"] == 1
         assert row["events_loaded"] == loaded.get(row["window_date"], 0)
         assert row["events_received"] == row["events_loaded"] + row["events_quarantined"]
+    # every user arrived in the first window's file, long gone from staging
+    assert [r["user_rows_received"] for r in rows] == [USERS] + [0] * DAYS
+    assert sum(r["events_received"] for r in rows) > 0
+
+
+def test_staging_keeps_only_the_last_windows(history: History) -> None:
+    last = START - dt.timedelta(days=1) + dt.timedelta(days=DAYS)
+    kept = [last - dt.timedelta(days=i) for i in reversed(range(KEEP_DAYS))]
+    staged = _rows(history.url, "select distinct window_date from staging.events order by 1")
+    assert [r["window_date"] for r in staged] == kept
+    partitions = _rows(
+        history.url,
+        "select count(*) as n from pg_inherits where inhparent = 'staging.events'::regclass",
+    )
+    assert partitions[0]["n"] == KEEP_DAYS + 1  # and the default partition
+    assert _rows(history.url, "select count(*) as n from staging.users")[0]["n"] == 0
+    # the events themselves stay: every window's loaded events are in core
+    loaded = _rows(history.url, "select count(distinct arrival_date) as n from core.events")
+    assert loaded[0]["n"] > KEEP_DAYS
 
 
 # -- the send-list export ------------------------------------------------------------------

@@ -232,23 +232,27 @@ def test_rewards_are_attributed_as_the_posterior_update_counts_them(
 def test_window_outcomes_show_the_latest_run_of_a_window(conn: psycopg.Connection[Any]) -> None:
     window = dt.date(2026, 1, 4)
     at = dt.datetime(2026, 1, 5, 1, tzinfo=dt.UTC)
+    # what each extract staged is in its audit details: the counts outlive staging's rows
+    staged = {"events": {"rows": 12}, "users": {"rows": 3}}
+    restaged = {"events": {"rows": 10}, "users": {"rows": 2}}
     runs = [
-        ("first", "extract", "success", None, at),
-        ("first", "validate", "success", None, at + dt.timedelta(minutes=1)),
-        ("rerun", "extract", "success", None, at + dt.timedelta(hours=1)),
+        ("first", "extract", "success", None, at, staged),
+        ("first", "validate", "success", None, at + dt.timedelta(minutes=1), {}),
+        ("rerun", "extract", "success", None, at + dt.timedelta(hours=1), restaged),
         (
             "rerun",
             "validate",
             "failed",
             "DataQualityError: 9 of 10 rows broke a rule",
             at + dt.timedelta(hours=1, minutes=1),
+            {},
         ),
     ]
-    for run_id, step, status, error, started in runs:
+    for run_id, step, status, error, started, details in runs:
         conn.execute(
             "insert into audit.runs (dag_run_id, window_date, step, status, started_at,"
-            " finished_at, error) values (%s, %s, %s, %s, %s, %s, %s)",
-            (run_id, window, step, status, started, started, error),
+            " finished_at, error, details) values (%s, %s, %s, %s, %s, %s, %s, %s)",
+            (run_id, window, step, status, started, started, error, Jsonb(details)),
         )
     for line, rules in enumerate((["bad_timestamp"], ["bad_timestamp", "unknown_send"]), 1):
         conn.execute(
@@ -266,6 +270,7 @@ def test_window_outcomes_show_the_latest_run_of_a_window(conn: psycopg.Connectio
     assert row["dag_run_id"] == "rerun" and row["status"] == "failed"
     assert row["failed_steps"] == ["validate"] and "9 of 10" in row["first_error"]
     assert row["events_quarantined"] == 2
+    assert (row["events_received"], row["user_rows_received"]) == (10, 2)
     assert row["quarantined_by_rule"] == {"bad_timestamp": 2, "unknown_send": 1}
     assert row["gates_failed"] == ["events.quarantine_share"] and row["checks_failed"] == 1
 
