@@ -111,6 +111,9 @@ def _sends(conn: psycopg.Connection[Any], day: dt.date, scale: Scale) -> None:
         " from core.users as u cross join config.campaigns as c",
         {"day": day, "k": scale.templates},
     )
+    # publish analyses the send date's partition once its lists are in (sends_analyze.sql);
+    # without it the next night's validation is planned for an empty partition
+    conn.execute("select core.analyze_day_partition('sends', %s)", (day,))
     conn.execute(
         "insert into crm.batches select campaign_id, %(day)s, count(*), 0, 'bench', 'bench',"
         " 'ready', now() from core.sends where send_date = %(day)s group by campaign_id",
