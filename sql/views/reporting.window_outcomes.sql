@@ -60,8 +60,9 @@ run_summary as (
 
 -- the counts are looked up per window (each table is indexed by it), so a query for the
 -- latest windows reads only those. What arrived is what the window's latest successful
--- extract staged (recorded in its audit details, because staging keeps only the last
--- windows); a window extracted before extract recorded it is counted in staging.
+-- extract staged, from its audit details: staging keeps only the last windows, and this view
+-- does not read it (analysts' queries then never hold a lock that extract's drop of an old
+-- staging partition would wait for).
 select
     run_summary.window_date,
     run_summary.dag_run_id,
@@ -69,7 +70,7 @@ select
     run_summary.failed_steps,
     run_summary.first_error,
     run_summary.campaigns_published,
-    staged.events_received,
+    coalesce(extracted.events, 0) as events_received,
     loaded.events_loaded,
     quarantined.events_quarantined,
     quarantined.quarantined_by_rule,
@@ -91,12 +92,6 @@ left join lateral (
     order by extracted.finished_at desc, extracted.run_key desc
     limit 1
 ) as extracted on true
-cross join lateral (
-    select coalesce(
-        extracted.events,
-        (select count(*) from staging.events where window_date = run_summary.window_date)
-    ) as events_received
-) as staged
 cross join lateral (
     select count(*) as events_loaded
     from core.events
@@ -123,10 +118,7 @@ cross join lateral (
 ) as quarantined
 cross join lateral (
     select
-        coalesce(
-            extracted.users,
-            (select count(*) from staging.users where window_date = run_summary.window_date)
-        ) as user_rows_received,
+        coalesce(extracted.users, 0) as user_rows_received,
         (select count(*) from quarantine.users where window_date = run_summary.window_date)
             as user_rows_quarantined
 ) as users

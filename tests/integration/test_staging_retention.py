@@ -107,3 +107,22 @@ def test_keep_days_must_be_a_whole_number_of_at_least_one(
 ) -> None:
     with pytest.raises(ConfigError, match=r"expected a whole number of at least 1, found"):
         drop_old_windows(conn, Window(D), keep_days)
+
+
+def test_no_reporting_view_reads_staging(conn: psycopg.Connection[Any]) -> None:
+    # an analyst's open transaction on a view that read staging would hold a lock that the
+    # drop of an old staging partition waits for
+    readers = conn.execute(
+        "select distinct view.oid::regclass::text"
+        " from pg_rewrite as rule"
+        " inner join pg_class as view on rule.ev_class = view.oid"
+        " inner join pg_depend as dep on dep.objid = rule.oid"
+        " inner join pg_class as used on dep.refobjid = used.oid"
+        " where view.relnamespace in ('reporting'::regnamespace, 'crm'::regnamespace)"
+        "  and used.relnamespace = 'staging'::regnamespace"
+    ).fetchall()
+    assert readers == []
+    views = conn.execute(
+        "select count(*) from pg_views where schemaname in ('reporting', 'crm')"
+    ).fetchone()
+    assert views is not None and views[0] > 10
