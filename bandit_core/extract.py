@@ -42,6 +42,7 @@ __all__ = [
     "extract_users",
     "landing_files",
     "parse_timestamp",
+    "staging_keep_days",
 ]
 
 log = logging.getLogger(__name__)
@@ -174,6 +175,23 @@ def _user_row(record: Record) -> tuple[Any, ...]:
     )
 
 
+def staging_keep_days(value: object) -> int:
+    """A staging retention setting (a whole number, or its text) as a number of windows.
+
+    Raises:
+        ConfigError: ``value`` is not a whole number of at least 1.
+    """
+    number = value
+    if isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+        raise ConfigError(
+            "staging keep days (param staging_keep_days or SMARTARM_STAGING_KEEP_DAYS): "
+            f"expected a whole number of at least 1, found {value!r}"
+        )
+    return number
+
+
 def drop_old_windows(
     conn: psycopg.Connection[Any], window: Window, keep_days: int
 ) -> DroppedWindows:
@@ -185,11 +203,7 @@ def drop_old_windows(
     Raises:
         ConfigError: ``keep_days`` is not a whole number of at least 1.
     """
-    if isinstance(keep_days, bool) or not isinstance(keep_days, int) or keep_days < 1:
-        raise ConfigError(
-            f"staging keep days: expected a whole number of at least 1, found {keep_days!r}"
-        )
-    before = window.day - dt.timedelta(days=keep_days - 1)
+    before = window.day - dt.timedelta(days=staging_keep_days(keep_days) - 1)
     with conn.transaction():
         row = db.fetch_one(conn, "staging_drop_windows", {"before": before})
     assert row is not None

@@ -146,19 +146,13 @@ def smartarm_nightly() -> None:
 
         from bandit_core import nightly
         from bandit_core.errors import ConfigError
-        from bandit_core.extract import STAGING_KEEP_DAYS
+        from bandit_core.extract import STAGING_KEEP_DAYS, staging_keep_days
 
         landing = _setting(context, "landing_dir", "SMARTARM_LANDING_DIR")
         if landing is None:
             raise ConfigError("no landing folder: set param landing_dir or SMARTARM_LANDING_DIR")
         keep = _setting(context, "staging_keep_days", "SMARTARM_STAGING_KEEP_DAYS")
-        try:
-            keep_days = STAGING_KEEP_DAYS if keep is None else int(keep)
-        except ValueError:
-            raise ConfigError(
-                "staging keep days (param staging_keep_days or SMARTARM_STAGING_KEEP_DAYS): "
-                f"expected a whole number of at least 1, found {keep!r}"
-            ) from None
+        keep_days = staging_keep_days(STAGING_KEEP_DAYS if keep is None else keep)
         with _warehouse() as conn:
             return nightly.extract(conn, _run(context), Path(landing), keep_days)
 

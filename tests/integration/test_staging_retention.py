@@ -5,6 +5,7 @@ staged again from its files."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,13 @@ import psycopg
 import pytest
 
 from bandit_core.errors import ConfigError
-from bandit_core.extract import DroppedWindows, drop_old_windows, extract_events, extract_users
+from bandit_core.extract import (
+    DroppedWindows,
+    drop_old_windows,
+    extract_events,
+    extract_users,
+    staging_keep_days,
+)
 from bandit_core.window import Window
 from tests.support import write_events
 
@@ -101,12 +108,18 @@ def test_a_dropped_window_is_staged_again_by_its_rerun(
     assert _windows(conn, "staging.users") == [DAYS[0], DAYS[3]]
 
 
-@pytest.mark.parametrize("keep_days", [0, -3, 2.5, "7", True])
+@pytest.mark.parametrize("keep_days", [0, -3, 2.5, "7.5", "weekly", "0", "", True, None])
 def test_keep_days_must_be_a_whole_number_of_at_least_one(
     conn: psycopg.Connection[Any], keep_days: Any
 ) -> None:
     with pytest.raises(ConfigError, match=r"expected a whole number of at least 1, found"):
         drop_old_windows(conn, Window(D), keep_days)
+    with pytest.raises(ConfigError, match=re.escape(f"found {keep_days!r}")):
+        staging_keep_days(keep_days)
+
+
+def test_keep_days_settings_read_as_numbers() -> None:
+    assert [staging_keep_days(v) for v in (1, 7, "3", " 30 ")] == [1, 7, 3, 30]
 
 
 def test_no_reporting_view_reads_staging(conn: psycopg.Connection[Any]) -> None:
