@@ -5,13 +5,16 @@ is ``P_i = ∫ f_i(x) Π_{j≠i} F_j(x) dx``, and ``E[max_j θ_j] = ∫ (1 − �
 
 Both integrals run over a grid that merges a few points of every arm (placed with the
 logit-normal approximation of each posterior: ``logit θ`` has mean ``ψ(a) − ψ(b)`` and variance
-``ψ'(a) + ψ'(b)``), so each posterior is resolved however narrow it is. Inside each grid interval
-the densities are evaluated at Gauss-Legendre nodes and the CDFs at those nodes come from the
-same node values by spectral (collocation) integration, anchored on exact ``betainc`` values.
-That avoids evaluating the incomplete Beta function ``K x grid`` times (see ``quadrature``):
-1000 bandits of 10 arms take about 0.1 s, and against adaptive quadrature the largest error over
-a few hundred random problems (0 to 10^6 pulls, 2 to 11 arms) is about 1.5e-6 (5e-6 with priors
-below 1, whose densities are singular at 0 or 1 and are anchored on exact CDFs instead).
+``ψ'(a) + ψ'(b)``), so each posterior is resolved however narrow it is. An arm's points are left
+out where a narrower arm's span already covers them (``quadrature.needed_points``): ten
+overlapping posteriors then need about two arms' worth of points, not ten. Inside each grid
+interval the densities are evaluated at Gauss-Legendre nodes and the CDFs at those nodes come
+from the same node values by spectral (collocation) integration, anchored on exact ``betainc``
+values. That avoids evaluating the incomplete Beta function ``K x grid`` times (see
+``quadrature``): 1000 bandits of 10 arms take about 0.06 s. Against adaptive quadrature, over 300
+random problems (2 to 11 arms, 0 to 10^6 pulls, priors 1 or 0.5) the 99th percentile of the
+largest error is 7e-6 and the largest 1.3e-5 (with a prior of 0.5: densities singular at 0 or 1
+are anchored on exact CDFs and keep every arm's points).
 
 The integration starts at ``M``, the largest of the arms' lower bounds (8 logit-normal standard
 deviations below the centre): below it the maximum has (numerically) no mass, and an arm with
@@ -27,7 +30,7 @@ import numpy as np
 from scipy import special
 
 from bandit_core.policies.base import FloatArray
-from bandit_core.policies.quadrature import GridIntegral, interval_nodes
+from bandit_core.policies.quadrature import GridIntegral, interval_nodes, needed_points
 
 __all__ = ["expected_max", "probability_best"]
 
@@ -58,12 +61,25 @@ def _logit_normal(a: FloatArray, b: FloatArray) -> tuple[FloatArray, FloatArray]
 
 
 def _integral(
-    a: FloatArray, b: FloatArray, start: FloatArray, cdf_start: FloatArray
+    a: FloatArray,
+    b: FloatArray,
+    centre: FloatArray,
+    spread: FloatArray,
+    start: FloatArray,
+    cdf_start: FloatArray,
 ) -> GridIntegral:
-    """The collocation of ``n`` bandits' relevant arms on their merged grid above ``start``."""
+    """The collocation of ``n`` bandits' relevant arms on their merged grid above ``start``.
+
+    ``centre`` and ``spread`` are the arms' logit-normal moments (``_logit_normal``).
+    """
     n = a.shape[0]
-    centre, spread = _logit_normal(a, b)
-    points = special.expit(centre[:, :, None] + spread[:, :, None] * _POINTS).reshape(n, -1)
+    logits = centre[:, :, None] + spread[:, :, None] * _POINTS
+    regular = bool(np.all(a >= 1.0) and np.all(b >= 1.0))
+    if regular:
+        # only the points no narrower arm already resolves; a density singular at 0 or 1
+        # (a prior below 1) is better served by every arm's points
+        logits = np.where(needed_points(centre, spread, _POINTS), logits, -np.inf)
+    points = special.expit(logits).reshape(n, -1)
     grid = np.sort(
         np.concatenate(
             [np.maximum(points, start[:, None]), start[:, None], np.ones((n, 1))], axis=1
@@ -81,7 +97,7 @@ def _integral(
             + (b[:, :, None, None] - 1.0) * np.log1p(-x)[:, None]
             - special.betaln(a, b)[:, :, None, None]
         )
-    if np.all(a >= 1.0) and np.all(b >= 1.0):
+    if regular:
         return GridIntegral(grid, density, cdf_start=cdf_start)
     # densities singular at 0 or 1 defeat the nodes near the ends: anchor on exact CDFs
     exact = special.betainc(a[:, :, None], b[:, :, None], grid[:, None, :])
@@ -111,10 +127,11 @@ def _blocks(
             if kr == 1:
                 out.append((rows, cols, None))
                 continue
-            sub_a, sub_b, sub_cdf = (
-                np.take_along_axis(x[rows], cols, axis=1) for x in (a, b, cdf_start)
+            sub_a, sub_b, sub_centre, sub_spread, sub_cdf = (
+                np.take_along_axis(x[rows], cols, axis=1) for x in (a, b, centre, spread, cdf_start)
             )
-            out.append((rows, cols, _integral(sub_a, sub_b, start[rows], sub_cdf)))
+            block = _integral(sub_a, sub_b, sub_centre, sub_spread, start[rows], sub_cdf)
+            out.append((rows, cols, block))
     return out
 
 

@@ -33,7 +33,7 @@ from scipy import special
 from bandit_core.policies.base import ArmStats, FloatArray
 from bandit_core.policies.beta import probability_best
 from bandit_core.policies.index import IndexPolicy
-from bandit_core.policies.quadrature import GridIntegral, interval_nodes
+from bandit_core.policies.quadrature import GridIntegral, interval_nodes, needed_points
 from bandit_core.policies.thompson import ThompsonSampling
 
 __all__ = ["PR1", "PR2", "PR3"]
@@ -137,15 +137,17 @@ def _pr1_probability_best(n: FloatArray, m: FloatArray) -> FloatArray:
     """P(arm's PR1 draw is the largest), bandits (B, K), by collocation on a merged grid."""
     b = n.shape[0]
     law = _PR1Law(n, m)
-    # grid: ±6 standard deviations around each arm's mode, its mode (a kink of the density)
-    # and the ends; an unpulled arm spreads its points evenly over [0, 1]
-    points = np.where(
-        law.unpulled[..., None],
-        np.linspace(0.0, 1.0, _PR1_POINTS.size),
-        law.m[..., None] + law.sigma[..., None] * _PR1_POINTS,
-    )
+    # grid: ±6 standard deviations around each arm's mode where no narrower arm already has
+    # points, every mode (a kink of the density) and the ends; an unpulled arm spreads its
+    # points evenly over [0, 1]
+    centre = np.where(law.unpulled, 0.5, law.m)
+    spread = np.where(law.unpulled, 0.5 / _PR1_POINTS[-1], law.sigma)
+    points = centre[..., None] + spread[..., None] * _PR1_POINTS
+    points = np.where(needed_points(centre, spread, _PR1_POINTS), points, 0.0)
     grid = np.concatenate([points.reshape(b, -1), law.m, np.zeros((b, 1)), np.ones((b, 1))], axis=1)
     grid = np.sort(np.clip(grid, 0.0, 1.0), axis=1)
+    # the points left out sit on 0: drop the copies beyond the widest bandit
+    grid = grid[:, -(int(np.max(np.sum(grid > 0.0, axis=1))) + 1) :]
     x, _ = interval_nodes(grid)
     density = law.map(lambda v: v[:, :, None, None]).density(x[:, None])
     cdf_grid = law.map(lambda v: v[:, :, None]).cdf(grid[:, None, :])

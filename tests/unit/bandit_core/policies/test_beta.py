@@ -39,6 +39,13 @@ CASES = [
     pytest.param([2501.0, 2251.0, 21.0, 2.0], [2501.0, 2751.0, 31.0, 40.0], id="bern-m-like"),
     pytest.param([1.0, 30001.0], [1.0, 29001.0], id="narrow-vs-flat"),
     pytest.param([0.5, 3.0], [0.7, 2.0], id="priors-below-one"),
+    # the merged grid keeps only the points no narrower arm resolves (``needed_points``)
+    pytest.param(
+        [41.0, 45.0, 38.0, 40.0, 44.0, 39.0, 42.0, 43.0, 37.0, 46.0],
+        [461.0, 455.0, 462.0, 459.0, 457.0, 463.0, 458.0, 460.0, 456.0, 454.0],
+        id="ten-overlapping",
+    ),
+    pytest.param([2001.0, 9.0, 41.0, 1.0], [2001.0, 11.0, 61.0, 1.0], id="narrow-inside-wide"),
 ]
 
 

@@ -1,0 +1,56 @@
+"""The merged grid's points: every arm resolved at least as finely as by its own points."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bandit_core.policies.quadrature import needed_points
+
+OFFSETS = np.linspace(-6.0, 6.0, 9)
+
+
+def _arms(seed: int, n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    centre = rng.normal(0.0, 1.0, size=(n, k))
+    spread = 10.0 ** rng.uniform(-2.0, 0.5, size=(n, k))
+    # some bandits with identical arms, where the union of points repeats itself
+    centre[: n // 4] = centre[: n // 4, :1]
+    spread[: n // 4] = spread[: n // 4, :1]
+    return centre, spread
+
+
+def test_every_arm_keeps_its_own_resolution_across_its_span() -> None:
+    centre, spread = _arms(seed=3, n=400, k=7)
+    keep = needed_points(centre, spread, OFFSETS)
+    points = centre[:, :, None] + spread[:, :, None] * OFFSETS
+    step = OFFSETS[1] - OFFSETS[0]
+    for i in range(len(centre)):
+        kept = np.sort(points[i][keep[i]])
+        for j in range(centre.shape[1]):
+            low, high = points[i, j, 0], points[i, j, -1]
+            inside = kept[(kept >= low) & (kept <= high)]
+            # the span's ends are covered, and no gap inside it is wider than the arm's own
+            edges = np.concatenate([[low], inside, [high]])
+            assert np.max(np.diff(edges)) <= spread[i, j] * step * (1 + 1e-9) + 1e-12, (i, j)
+            assert inside.size > 0
+
+
+def test_the_narrowest_arm_keeps_every_point_and_copies_keep_one_set() -> None:
+    centre, spread = _arms(seed=4, n=200, k=5)
+    keep = needed_points(centre, spread, OFFSETS)
+    narrowest = np.argmin(spread, axis=1)
+    assert keep[np.arange(200), narrowest].all()
+    # identical arms: one arm's points (ties go to the lower index), not five copies
+    assert keep[:50].sum(axis=(1, 2)).tolist() == [OFFSETS.size] * 50
+    assert keep[:50, 0].all()
+
+
+def test_overlapping_arms_need_about_one_arm_of_points() -> None:
+    # ten posteriors of one width whose centres lie within one width of each other (a
+    # campaign's templates early on): the union has 90 points, one arm's span needs 9
+    centre = np.linspace(0.0, 0.3, 10)[None, :]
+    spread = np.full((1, 10), 0.3)
+    keep = needed_points(centre, spread, OFFSETS)
+    assert keep[0, 0].all()
+    # the others add only their points beyond arm 0's upper end (one each)
+    assert keep[0, 1:].sum(axis=1).tolist() == [1] * 9
