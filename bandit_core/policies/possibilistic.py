@@ -46,8 +46,8 @@ _MAX_REJECTION_ROUNDS = 10_000
 class _PR1Law:
     """The PR1 draw of arms with ``n`` observations of mean ``m`` (arrays of one shape)."""
 
-    _FIELDS = ("unpulled", "n", "m", "sigma", "low_gap", "high_gap", "total")
-    __slots__ = _FIELDS
+    _FIELDS = ("unpulled", "n", "m", "sigma", "low_gap", "high_gap")
+    __slots__ = (*_FIELDS, "_total")
 
     def __init__(self, n: FloatArray, m: FloatArray) -> None:
         self.unpulled = n <= 0
@@ -57,13 +57,21 @@ class _PR1Law:
         # 1 − π(0) and 1 − π(1) with expm1: they vanish when m sits on an end of [0, 1]
         self.low_gap = -np.expm1(-2.0 * self.n * self.m**2)
         self.high_gap = -np.expm1(-2.0 * self.n * (1.0 - self.m) ** 2)
-        self.total = self._left(self.m) + self._right(np.ones_like(self.m))
+        self._total: FloatArray | None = None
+
+    @property
+    def total(self) -> FloatArray:
+        """∫_0^1 π̃, the normaliser of the density (computed once, when first needed)."""
+        if self._total is None:
+            self._total = self._left(self.m) + self._right(np.ones_like(self.m))
+        return self._total
 
     def map(self, f: Callable[[np.ndarray], np.ndarray]) -> _PR1Law:
         """The same law with ``f`` applied to every parameter array (select or broadcast)."""
         law = object.__new__(_PR1Law)
         for attr in self._FIELDS:
             setattr(law, attr, f(getattr(self, attr)))
+        law._total = None
         return law
 
     def _gauss(self, x: FloatArray) -> FloatArray:
@@ -105,12 +113,16 @@ class _PR1Law:
 
     def acceptance(self, x: FloatArray) -> FloatArray:
         """π̃(x)/π(x): the rejection sampler's acceptance probability for a N(m, σ²) proposal."""
+        below = x < self.m
         d2 = (x - self.m) ** 2
-        # 1 − π(0)/π(x) = −expm1(−2n(m² − (x − m)²)), and likewise at the upper end
-        low = self._ratio(-np.expm1(-2.0 * self.n * (self.m**2 - d2)), self.low_gap)
-        high = self._ratio(-np.expm1(-2.0 * self.n * ((1.0 - self.m) ** 2 - d2)), self.high_gap)
-        value = np.where(x < self.m, low, np.where(x > self.m, high, 1.0))
-        return np.asarray(np.where((x > 0.0) & (x < 1.0), value, 0.0), dtype=np.float64)
+        # 1 − π(0)/π(x) = −expm1(−2n(m² − (x − m)²)) below m, and likewise with the upper end
+        # above it: one expression on the side each x falls
+        end = np.where(below, self.m, 1.0 - self.m)
+        gap = np.where(below, self.low_gap, self.high_gap)
+        value = self._ratio(-np.expm1(-2.0 * self.n * (end**2 - d2)), gap)
+        value[x == self.m] = 1.0
+        value[(x <= 0.0) | (x >= 1.0)] = 0.0
+        return value
 
     def sample(self, rng: np.random.Generator) -> FloatArray:
         """One draw per arm, shape of the parameters."""
