@@ -15,17 +15,24 @@ rows of Table III came out equal.
 ``engine="fast"`` uses the batch engine for the batch architecture and the lockstep engine
 for the online one; ``engine="event"`` runs the discrete-event simulation (slow; the
 reference).
+
+With ``jobs > 1`` every worker process gets one BLAS thread (unless the environment already
+says how many): the processes fill the cores, and OpenBLAS's default of one thread per core in
+each made them contend (the benchmark cell of ``bench/paper.py``: 7.7–8.0 s on 2 processes,
+3.9 s with one BLAS thread each).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
+import os
 import queue
 import threading
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -48,6 +55,9 @@ Progress = Callable[[int], None]
 
 #: repetitions per task unless ``run_cells`` is given ``chunk_size``
 DEFAULT_CHUNK = {"batch": 500, "online": 1000}
+
+#: what OpenBLAS, OpenMP and MKL read for their thread count when a process loads them
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +116,23 @@ def simulate(
 # -- parallel execution --------------------------------------------------------------------
 
 _worker_queue: Any = None
+
+
+@contextlib.contextmanager
+def one_blas_thread_per_worker() -> Iterator[None]:
+    """Processes started inside get one BLAS thread, unless a variable is already set.
+
+    Spawned workers inherit the environment when they start and load BLAS afterwards; the
+    parent's own BLAS, loaded long before, is not affected. The variables are restored on exit.
+    """
+    unset = [name for name in BLAS_THREAD_VARIABLES if name not in os.environ]
+    for name in unset:
+        os.environ[name] = "1"
+    try:
+        yield
+    finally:
+        for name in unset:
+            os.environ.pop(name, None)
 
 
 def _init_worker(progress_queue: Any) -> None:
@@ -194,9 +221,12 @@ def run_cells(
         reader = threading.Thread(target=pump, daemon=True)
         reader.start()
         try:
-            with ProcessPoolExecutor(
-                jobs, mp_context=ctx, initializer=_init_worker, initargs=(sink,)
-            ) as pool:
+            with (
+                one_blas_thread_per_worker(),
+                ProcessPoolExecutor(
+                    jobs, mp_context=ctx, initializer=_init_worker, initargs=(sink,)
+                ) as pool,
+            ):
                 # the longest tasks first, so that no long one starts last
                 tasks = sorted(
                     ((i, chunk, size) for i in range(len(cells)) for chunk, size in chunks[i]),
