@@ -30,7 +30,12 @@ import numpy as np
 from scipy import special
 
 from bandit_core.policies.base import FloatArray
-from bandit_core.policies.quadrature import GridIntegral, interval_nodes, needed_points
+from bandit_core.policies.quadrature import (
+    GridIntegral,
+    interval_nodes,
+    needed_points,
+    trim_to_widest,
+)
 
 __all__ = ["expected_max", "probability_best"]
 
@@ -86,9 +91,7 @@ def _integral(
         ),
         axis=1,
     )
-    # points clipped to the start collapse onto it: drop the copies beyond the widest bandit
-    width = int(np.max(np.sum(grid > start[:, None], axis=1))) + 1
-    grid = grid[:, -width:]
+    grid = trim_to_widest(grid, start)
     grid[:, 0] = np.minimum(grid[:, 0], start)
     x, _ = interval_nodes(grid)  # strictly inside (0, 1)
     with np.errstate(over="ignore", under="ignore"):

@@ -33,7 +33,12 @@ from scipy import special
 from bandit_core.policies.base import ArmStats, FloatArray
 from bandit_core.policies.beta import probability_best
 from bandit_core.policies.index import IndexPolicy
-from bandit_core.policies.quadrature import GridIntegral, interval_nodes, needed_points
+from bandit_core.policies.quadrature import (
+    GridIntegral,
+    interval_nodes,
+    needed_points,
+    trim_to_widest,
+)
 from bandit_core.policies.thompson import ThompsonSampling
 
 __all__ = ["PR1", "PR2", "PR3"]
@@ -158,8 +163,7 @@ def _pr1_probability_best(n: FloatArray, m: FloatArray) -> FloatArray:
     points = np.where(needed_points(centre, spread, _PR1_POINTS), points, 0.0)
     grid = np.concatenate([points.reshape(b, -1), law.m, np.zeros((b, 1)), np.ones((b, 1))], axis=1)
     grid = np.sort(np.clip(grid, 0.0, 1.0), axis=1)
-    # the points left out sit on 0: drop the copies beyond the widest bandit
-    grid = grid[:, -(int(np.max(np.sum(grid > 0.0, axis=1))) + 1) :]
+    grid = trim_to_widest(grid, np.zeros(b))  # the points left out sit on 0
     x, _ = interval_nodes(grid)
     density = law.map(lambda v: v[:, :, None, None]).density(x[:, None])
     cdf_grid = law.map(lambda v: v[:, :, None]).cdf(grid[:, None, :])

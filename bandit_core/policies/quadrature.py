@@ -22,7 +22,7 @@ import numpy as np
 
 from bandit_core.policies.base import FloatArray
 
-__all__ = ["NODES", "GridIntegral", "interval_nodes", "needed_points"]
+__all__ = ["NODES", "GridIntegral", "interval_nodes", "needed_points", "trim_to_widest"]
 
 NODES = 4
 
@@ -59,6 +59,16 @@ def needed_points(centre: FloatArray, spread: FloatArray, offsets: FloatArray) -
     inside = points[:, None] >= low[:, :, None, None]  # (n, arm i, arm j, P)
     inside &= points[:, None] <= high[:, :, None, None]
     return np.asarray(~np.any(inside & narrower[..., None], axis=1), dtype=bool)
+
+
+def trim_to_widest(grid: FloatArray, low: FloatArray) -> FloatArray:
+    """Drop the leading columns of sorted ``grid`` (n, G) that every bandit has at ``low`` (n,).
+
+    Points left out or clipped to a bandit's lower end collapse onto it; the grid keeps as many
+    columns as the bandit with the most points above its lower end needs, plus one.
+    """
+    width = int(np.max(np.sum(grid > low[:, None], axis=1))) + 1
+    return grid[:, -width:]
 
 
 def interval_nodes(grid: FloatArray) -> tuple[FloatArray, FloatArray]:
