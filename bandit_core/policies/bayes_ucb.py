@@ -11,16 +11,42 @@ Deterministic; batch face: the whole day to the argmax, ties split evenly (see `
 
 from __future__ import annotations
 
+import ctypes
+import math
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
-from scipy import special
+from numba.extending import get_cython_function_address
 
-from bandit_core.policies.base import ArmStats, FloatArray
+from bandit_core.policies.base import FloatArray
+from bandit_core.policies.compiled import jit_uncached
 from bandit_core.policies.index import IndexPolicy
 
 __all__ = ["BayesUCB"]
+
+# SciPy's compiled Beta quantile (scipy.special.betaincinv, double precision), callable from
+# compiled code
+_betaincinv = ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_double, ctypes.c_double, ctypes.c_double)(
+    get_cython_function_address("scipy.special.cython_special", "__pyx_fuse_0betaincinv")
+)
+
+
+@jit_uncached  # a ctypes pointer: not cacheable on disk
+def _quantile_index(
+    pulls: FloatArray,
+    sums: FloatArray,
+    squares: FloatArray,
+    params: FloatArray,
+    rng: Any,
+    out: FloatArray,
+) -> None:
+    """``params`` = (c, horizon, prior alpha, prior beta)."""
+    t = 1.0 + np.sum(pulls)
+    order = 1.0 - 1.0 / (t * math.log(params[1]) ** params[0])
+    for a in range(pulls.size):
+        failures = max(params[3] + pulls[a] - sums[a], params[3])
+        out[a] = _betaincinv(params[2] + sums[a], failures, order)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,6 +61,7 @@ class BayesUCB(IndexPolicy):
     """
 
     name: ClassVar[str] = "bayes_ucb"
+    index_function = staticmethod(_quantile_index)
 
     c: float = 0.0
     horizon: int = 100_000
@@ -50,11 +77,7 @@ class BayesUCB(IndexPolicy):
         if isinstance(self.horizon, bool) or not isinstance(self.horizon, int) or self.horizon < 2:
             raise ValueError(f"bayes_ucb: expected an integer horizon >= 2, found {self.horizon!r}")
 
-    def indices(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
-        t = 1.0 + stats.total_pulls()[..., None]
-        order = 1.0 - 1.0 / (t * np.log(self.horizon) ** self.c)
-        alpha = self.prior_alpha + stats.reward_sum
-        beta = np.maximum(self.prior_beta + stats.pulls - stats.reward_sum, self.prior_beta)
-        return np.asarray(
-            special.betaincinv(alpha, beta, np.broadcast_to(order, alpha.shape)), dtype=np.float64
+    def index_params(self) -> FloatArray:
+        return np.array(
+            [self.c, self.horizon, self.prior_alpha, self.prior_beta], dtype=np.float64
         )

@@ -17,9 +17,10 @@ With K arms the duels are organised by ``tournament``:
   list recursively.
 
 A duel needs a sub-sample mean. The one-row state made by ``start(k)`` keeps every reward and
-sub-samples the real history. States made by ``start_many`` (the simulation engines) and the
-batch face keep sufficient statistics only: for an arm whose rewards are all 0 or 1 (``Σr² =
-Σr``) the sub-sample sum is exactly hypergeometric, so nothing is lost; for fractional rewards
+sub-samples the real history (a uniformly random subset, Floyd's algorithm). States made by
+``start_many`` (the simulation engines) and the batch face keep sufficient statistics only:
+for an arm whose rewards are all 0 or 1 (``Σr² = Σr``) the sub-sample sum is exactly
+hypergeometric, so nothing is lost; for fractional rewards
 the sub-sample mean is drawn from the normal law with the history's mean and the
 finite-population variance ``s² (N − n) / ((N − 1) n)``, clipped to [0, 1] (an approximation;
 docs/paper.md, "What the simulator implements", compares it with real histories).
@@ -33,9 +34,10 @@ and spreads any remaining decisions multinomially over their winners' shares.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
@@ -45,217 +47,240 @@ from bandit_core.policies.base import (
     IntArray,
     OnlineState,
     Policy,
-    check_rewards,
     multinomial_segments,
+)
+from bandit_core.policies.compiled import (
+    OnlineKernel,
+    argmax_ties,
+    choose_repeated,
+    jit,
+    jit_uncached,
+    record,
+    state_tuple,
 )
 
 __all__ = ["BESA"]
 
-# less_than(rows, x, y) -> arm x sorts below arm y in those rows (one duel each)
-LessThan = Callable[[IntArray, IntArray, IntArray], np.ndarray]
+# the state tuple: statistics, scratch, then (see _arrays). The tournaments pass the duel to
+# the sort as a function, which Numba compiles once per process (jit_uncached).
+_ORDER, _HISTORY, _TAKEN = 4, 5, 6
 
 
-class _History:
-    """One arm's rewards, appended in place (amortised doubling)."""
+@jit
+def hypergeometric(good: int, bad: int, sample: int, rng: Any) -> int:
+    """Successes among ``sample`` draws without replacement from ``good`` + ``bad`` items.
 
-    __slots__ = ("values", "size")
-
-    def __init__(self) -> None:
-        self.values = np.empty(16)
-        self.size = 0
-
-    def append(self, value: float) -> None:
-        if self.size == self.values.size:
-            self.values = np.concatenate([self.values, np.empty(self.size)])
-        self.values[self.size] = value
-        self.size += 1
-
-    def sample_mean(self, m: int, rng: np.random.Generator) -> float:
-        """Mean of ``m`` (< size) rewards drawn without replacement."""
-        return float(np.mean(self.values[rng.choice(self.size, size=m, replace=False)]))
-
-
-class _StatsSampler:
-    """Sub-sample means drawn from sufficient statistics (the vectorised state).
-
-    A BESA tournament calls a duel about ``K log K`` times in sequence, so the per-call cost
-    matters: the statistics are kept flat (index ``row * K + arm``) and the flags
-    ``all_binary`` and ``any_empty`` let a duel skip branches that cannot apply.
+    Exact: by sequential draws for small samples, else by inversion searching outward from the
+    mode (the probability ratios of neighbouring values are rational, so only the mode's
+    probability needs logarithms of factorials); expected work grows like the standard
+    deviation.
     """
-
-    def __init__(self, stats: ArmStats, rng: np.random.Generator) -> None:
-        n = stats.pulls
-        self.rng = rng
-        self.n = n
-        self.k = int(n.shape[-1])
-        mean = stats.means()
-        # all rewards of an arm are 0 or 1 exactly when Σr² = Σr (r² < r inside (0, 1))
-        binary = np.abs(stats.reward_sq_sum - stats.reward_sum) <= 1e-9 * np.maximum(n, 1.0)
-        ones = np.rint(stats.reward_sum).astype(np.int64)
-        second = np.divide(stats.reward_sq_sum, n, out=np.zeros(n.shape), where=n > 0)
-        self.n_flat = n.ravel()
-        self.mean_flat = mean.ravel()
-        self.binary_flat = binary.ravel()
-        self.ones_flat = ones.ravel()
-        self.zeros_flat = (np.rint(n).astype(np.int64) - ones).ravel()
-        self.spread_flat = np.sqrt(np.maximum(second - mean**2, 0.0)).ravel()
-        self.all_binary = bool(binary.all())
-        self.any_empty = bool((n == 0).any())
-
-    def sub_means_flat(self, cells: IntArray, size: FloatArray) -> FloatArray:
-        """Mean of ``size`` (< N) rewards drawn without replacement from each flat cell."""
-        if self.all_binary:
-            hits = self.rng.hypergeometric(
-                self.ones_flat[cells], self.zeros_flat[cells], size.astype(np.int64)
-            )
-            return np.asarray(hits / size, dtype=np.float64)
-        out = np.empty(cells.size)
-        binary = self.binary_flat[cells]
-        if binary.any():
-            c, m = cells[binary], size[binary]
-            hits = self.rng.hypergeometric(
-                self.ones_flat[c], self.zeros_flat[c], m.astype(np.int64)
-            )
-            out[binary] = hits / m
-        other = ~binary
-        if other.any():
-            c, m = cells[other], size[other]
-            n = self.n_flat[c]
-            sd = self.spread_flat[c] * np.sqrt((n - m) / (np.maximum(n - 1.0, 1.0) * m))
-            draw = self.mean_flat[c] + sd * self.rng.standard_normal(m.size)
-            out[other] = np.clip(draw, 0.0, 1.0)
-        return out
+    if sample <= 16:
+        hits = 0
+        for _ in range(sample):
+            if rng.random() * (good + bad) < good:
+                hits += 1
+                good -= 1
+            else:
+                bad -= 1
+        return hits
+    total = good + bad
+    low, high = max(0, sample - bad), min(sample, good)
+    mode = min(max((sample + 1) * (good + 1) // (total + 2), low), high)
+    log_p = (
+        math.lgamma(good + 1) - math.lgamma(mode + 1) - math.lgamma(good - mode + 1)
+        + math.lgamma(bad + 1) - math.lgamma(sample - mode + 1)
+        - math.lgamma(bad - sample + mode + 1)
+        - math.lgamma(total + 1) + math.lgamma(sample + 1) + math.lgamma(total - sample + 1)
+    )  # fmt: skip
+    u = rng.random()
+    p_mode = math.exp(log_p)
+    if u <= p_mode:
+        return mode
+    u -= p_mode
+    up, down, p_up, p_down = mode, mode, p_mode, p_mode
+    while up < high or down > low:
+        if up < high:
+            p_up *= (good - up) * (sample - up) / ((up + 1.0) * (bad - sample + up + 1.0))
+            up += 1
+            if u <= p_up:
+                return up
+            u -= p_up
+        if down > low:
+            p_down *= down * (bad - sample + down) / ((good - down + 1.0) * (sample - down + 1.0))
+            down -= 1
+            if u <= p_down:
+                return down
+            u -= p_down
+    return mode  # what rounding left of the last ~1e-15 of probability
 
 
-class _HistorySampler:
-    """Sub-sample means drawn from the kept reward histories (the one-bandit state)."""
+@jit
+def _sub_mean(st: tuple[np.ndarray, ...], r: int, arm: int, size: int, rng: Any) -> float:
+    """Mean of ``size`` (< N) of the arm's rewards drawn without replacement."""
+    n = st[0][r, arm]
+    history = st[_HISTORY]
+    if history.shape[2] > 0:
+        # the real history: Floyd's algorithm picks a uniformly random subset of indices
+        values, taken = history[r, arm], st[_TAKEN][r]
+        count = int(n)
+        total = 0.0
+        for j in range(count - size, count):
+            pick = rng.integers(0, j + 1)
+            if taken[pick]:
+                pick = j
+            taken[pick] = True
+            total += values[pick]
+        for j in range(count):
+            taken[j] = False
+        return total / size
+    s, squares = st[1][r, arm], st[2][r, arm]
+    # all rewards of an arm are 0 or 1 exactly when Σr² = Σr (r² < r inside (0, 1))
+    if abs(squares - s) <= 1e-9 * max(n, 1.0):
+        ones = int(math.floor(s + 0.5))
+        return hypergeometric(ones, int(math.floor(n + 0.5)) - ones, size, rng) / size
+    mean = s / n
+    spread = math.sqrt(max(squares / n - mean * mean, 0.0))
+    sd = spread * math.sqrt((n - size) / (max(n - 1.0, 1.0) * size))
+    return float(min(max(mean + sd * rng.standard_normal(), 0.0), 1.0))
 
-    def __init__(
-        self, stats: ArmStats, histories: list[list[_History]], rng: np.random.Generator
-    ) -> None:
-        self.rng = rng
-        self.n = stats.pulls
-        self.k = int(self.n.shape[-1])
-        self.n_flat = self.n.ravel()
-        self.mean_flat = stats.means().ravel()
-        self.any_empty = bool((self.n == 0).any())
-        self.histories = histories
 
-    def sub_means_flat(self, cells: IntArray, size: FloatArray) -> FloatArray:
-        pairs = zip(
-            (cells // self.k).tolist(), (cells % self.k).tolist(), size.tolist(), strict=True
-        )
-        return np.array(
-            [self.histories[r][a].sample_mean(int(m), self.rng) for r, a, m in pairs],
-            dtype=np.float64,
-        )
-
-
-_Sampler = _StatsSampler | _HistorySampler
-
-
-def _duel(
-    sampler: _Sampler, rows: IntArray, x: IntArray, y: IntArray, rng: np.random.Generator
-) -> FloatArray:
+@jit
+def _duel(st: tuple[np.ndarray, ...], r: int, x: int, y: int, rng: Any) -> float:
     """The authors' ``winBesa``: > 0 when x beats y, < 0 when y beats x, 0 for a true tie.
 
     The arm with more observations is sub-sampled to the other's number; the other's mean is
-    its full mean.
+    its full mean. An arm without observations beats any other (a coin decides between two).
     """
-    if rows.size == 0:
-        return np.zeros(0)
-    base = rows * sampler.k
-    ix, iy = base + x, base + y
-    nx, ny = sampler.n_flat[ix], sampler.n_flat[iy]
-    mx, my = sampler.mean_flat[ix], sampler.mean_flat[iy]
-    cut = (nx != ny) & (nx > 0) & (ny > 0)
-    if cut.all():  # the usual case once every arm has rewards: no masking
-        x_longer = nx > ny
-        sub = sampler.sub_means_flat(np.where(x_longer, ix, iy), np.minimum(nx, ny))
-        mx, my = np.where(x_longer, sub, mx), np.where(x_longer, my, sub)
-    elif cut.any():
-        x_longer = nx[cut] > ny[cut]
-        longer = np.where(x_longer, ix[cut], iy[cut])
-        sub = sampler.sub_means_flat(longer, np.minimum(nx[cut], ny[cut]))
-        mx[cut] = np.where(x_longer, sub, mx[cut])
-        my[cut] = np.where(x_longer, my[cut], sub)
+    nx, ny = st[0][r, x], st[0][r, y]
+    if nx == 0 or ny == 0:
+        if nx == 0 and ny == 0:
+            return 1.0 if rng.random() < 0.5 else -1.0
+        return 1.0 if nx == 0 else -1.0
+    mx, my = st[1][r, x] / nx, st[1][r, y] / ny
+    if nx > ny:
+        mx = _sub_mean(st, r, x, int(ny), rng)
+    elif ny > nx:
+        my = _sub_mean(st, r, y, int(nx), rng)
     diff = mx - my
-    # exact tie: the shorter history wins; equal lengths leave the order as it was (0)
-    tie = np.abs(diff) <= 1e-12
-    if tie.any():
-        diff = np.where(tie, np.sign(ny - nx), diff)
-    if sampler.any_empty:
-        diff = np.where(nx == 0, 1.0, np.where(ny == 0, -1.0, diff))
-        both_empty = (nx == 0) & (ny == 0)
-        if both_empty.any():
-            diff[both_empty] = np.where(rng.random(int(both_empty.sum())) < 0.5, 1.0, -1.0)
-    return np.asarray(diff, dtype=np.float64)
+    if abs(diff) <= 1e-12:
+        # exact tie: the shorter history wins; equal lengths leave the order as it was (0)
+        return 1.0 if ny > nx else (-1.0 if nx > ny else 0.0)
+    return float(diff)
 
 
-def _insertion_sort(order: IntArray, less_than: LessThan) -> IntArray:
-    """CPython's ``list.sort`` of fewer than 64 items, row by row, ascending.
+@jit
+def _loses(st: tuple[np.ndarray, ...], r: int, x: int, y: int, rng: Any) -> bool:
+    return _duel(st, r, x, y, rng) < 0
+
+
+@jit_uncached
+def binary_insertion_sort(
+    items: IntArray, less: Callable[..., bool], st: tuple[np.ndarray, ...], r: int, rng: Any
+) -> None:
+    """CPython's ``list.sort`` of fewer than 64 items, in place, ascending by ``less``.
 
     ``count_run`` finds the initial run (a strictly descending one is reversed), then
-    ``binarysort`` inserts the rest by binary search. Returns the sorted order (R, K).
+    ``binarysort`` inserts the rest by binary search: the very comparisons CPython makes.
     """
-    order = order.copy()
-    rows_all, k = order.shape[0], order.shape[1]
-    idx = np.arange(rows_all)
+    k = items.size
     if k < 2:
-        return order
-    descending = less_than(idx, order[:, 1], order[:, 0])
-    run = np.full(rows_all, 2)
-    going = np.ones(rows_all, dtype=bool)
-    for i in range(2, k):
-        live = np.flatnonzero(going)
-        if live.size == 0:
+        return
+    descending = less(st, r, items[1], items[0], rng)
+    run = 2
+    while run < k:
+        lt = less(st, r, items[run], items[run - 1], rng)
+        if lt != descending:
             break
-        lt = less_than(live, order[live, i], order[live, i - 1])
-        keep = np.where(descending[live], lt, ~lt)
-        going[live] = keep
-        run[live[keep]] += 1
-    positions = np.arange(k)
-    # a strictly descending initial run is reversed in place
-    flip = descending[:, None] & (positions < run[:, None])
-    source = np.where(flip, run[:, None] - 1 - positions, positions)
-    order = np.take_along_axis(order, source, axis=1)
-    for start in range(1, k):
-        live = np.flatnonzero(run <= start)
-        if live.size == 0:
-            continue
-        pivot = order[live, start]
-        low = np.zeros(live.size, dtype=np.intp)
-        high = np.full(live.size, start, dtype=np.intp)
-        searching = low < high
-        while searching.any():
-            s = np.flatnonzero(searching)
-            mid = low[s] + ((high[s] - low[s]) >> 1)
-            lt = less_than(live[s], pivot[s], order[live[s], mid])
-            high[s] = np.where(lt, mid, high[s])
-            low[s] = np.where(lt, low[s], mid + 1)
-            searching = low < high
-        cur = order[live]
-        shifted = np.concatenate([cur[:, :1], cur[:, :-1]], axis=1)
-        spot = low[:, None]
-        new = np.where(
-            positions < spot,
-            cur,
-            np.where(positions == spot, pivot[:, None], np.where(positions <= start, shifted, cur)),
-        )
-        order[live] = new
-    return order
+        run += 1
+    if descending:
+        items[:run] = items[:run][::-1].copy()
+    for start in range(run, k):
+        pivot = items[start]
+        low, high = 0, start
+        while low < high:
+            mid = low + ((high - low) >> 1)
+            if less(st, r, pivot, items[mid], rng):
+                high = mid
+            else:
+                low = mid + 1
+        for j in range(start, low, -1):
+            items[j] = items[j - 1]
+        items[low] = pivot
 
 
+@jit
 def _tree_winner(
-    candidates: IntArray, beats: Callable[[IntArray, IntArray, IntArray], np.ndarray]
-) -> IntArray:
-    """Winner of a binary tournament over the columns of ``candidates`` (R, m), halving."""
-    m = candidates.shape[1]
+    st: tuple[np.ndarray, ...], r: int, candidates: IntArray, rng: Any
+) -> int:
+    """Winner of a binary tournament over ``candidates``, halving (left half first)."""
+    m = candidates.size
     if m == 1:
-        return candidates[:, 0].copy()
-    left = _tree_winner(candidates[:, : m // 2], beats)
-    right = _tree_winner(candidates[:, m // 2 :], beats)
-    return np.where(beats(np.arange(len(left)), left, right), left, right)
+        return int(candidates[0])
+    left = _tree_winner(st, r, candidates[: m // 2], rng)
+    right = _tree_winner(st, r, candidates[m // 2 :], rng)
+    d = _duel(st, r, left, right, rng)
+    return left if d > 0 or (d == 0 and rng.random() < 0.5) else right
+
+
+@jit_uncached
+def _choose(st: tuple[np.ndarray, ...], r: int, params: FloatArray, rng: Any) -> int:
+    """One decision: params[0] is 0 for the sort tournament, 1 for the tree."""
+    order = st[_ORDER][r]
+    k = order.size
+    if params[0] == 0:
+        # sorted(..., reverse=True) reverses, sorts ascending (stable), reverses back
+        items = order[::-1].copy()
+        binary_insertion_sort(items, _loses, st, r, rng)
+        order[:] = items[::-1]
+        winner = order[0]
+    else:
+        winner = _tree_winner(st, r, np.argsort(rng.random(k)), rng)
+    # every unpulled arm has the same (empty) history, hence the same index: uniform
+    scratch = st[3][r]
+    unpulled = False
+    for a in range(k):
+        empty = st[0][r, order[a]] == 0
+        scratch[a] = 1.0 if empty else 0.0
+        unpulled = unpulled or empty
+    if unpulled:
+        winner = order[argmax_ties(scratch, rng)]
+    return int(winner)
+
+
+@jit
+def _observe(
+    st: tuple[np.ndarray, ...], r: int, arm: int, reward: float, params: FloatArray, rng: Any
+) -> None:
+    history = st[_HISTORY]
+    if history.shape[2] > 0:
+        history[r, arm, int(st[0][r, arm])] = reward
+    record(st, r, arm, reward, params, rng)
+
+
+@jit_uncached
+def _batch_wins(
+    st: tuple[np.ndarray, ...], params: FloatArray, draws: int, rng: Any, wins: FloatArray
+) -> None:
+    """``draws`` decisions of every bandit of ``st``, each from a random order."""
+    for r in range(wins.shape[0]):
+        order = st[_ORDER][r]
+        for _ in range(draws):
+            order[:] = np.argsort(rng.random(order.size))
+            wins[r, _choose(st, r, params, rng)] += 1.0
+
+
+def _arrays(capacity: int) -> Callable[[int, int], tuple[np.ndarray, ...]]:
+    """The sort order, then ``capacity`` rewards of history per arm and their marks."""
+
+    def arrays(rows: int, k: int) -> tuple[np.ndarray, ...]:
+        return (
+            np.tile(np.arange(k, dtype=np.intp), (rows, 1)),
+            np.zeros((rows, k, capacity)),
+            np.zeros((rows, capacity), dtype=np.bool_),
+        )
+
+    return arrays
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -288,15 +313,28 @@ class BESA(Policy):
 
     # -- state ------------------------------------------------------------------------------
 
-    def start_many(self, rows: int, k: int) -> OnlineState:
-        state = Policy.start_many(self, rows, k)
-        state.extra["order"] = np.tile(np.arange(k, dtype=np.intp), (rows, 1))
-        return state
+    def kernel(self, history: int = 0) -> OnlineKernel:
+        """The compiled face; ``history`` > 0 keeps that many rewards per arm to sub-sample."""
+        params = np.array([0.0 if self.tournament == "sort" else 1.0])
+        return OnlineKernel(_choose, _observe, params, _arrays(history))
 
     def start(self, k: int) -> OnlineState:
-        state = self.start_many(1, k)
-        state.extra["histories"] = [[_History() for _ in range(k)]]
+        # the one-bandit state keeps every reward (its history grows in reserve)
+        state = OnlineState.empty(k, 1)
+        state.extra["arrays"] = (np.zeros((1, k)), *_arrays(16)(1, k))
         return state
+
+    def reserve(self, state: OnlineState, deliveries: IntArray) -> None:
+        _, order, history, taken = state.extra["arrays"]
+        if history.shape[2] == 0:
+            return
+        needed = int(np.max(state.pulls + np.asarray(deliveries)[:, None]))
+        if needed > history.shape[2]:
+            capacity = max(needed, 2 * history.shape[2])
+            grown = np.zeros((*history.shape[:2], capacity))
+            grown[:, :, : history.shape[2]] = history
+            marks = np.zeros((taken.shape[0], capacity), dtype=np.bool_)
+            state.extra["arrays"] = (state.extra["arrays"][0], order, grown, marks)
 
     def observe_many(
         self,
@@ -306,72 +344,22 @@ class BESA(Policy):
         rewards: FloatArray,
         rng: np.random.Generator,
     ) -> None:
-        check_rewards(rewards)
-        state.record_many(rows, arms, rewards)
-        histories = state.extra.get("histories")
-        if histories is not None:
-            for r, a, v in zip(rows.tolist(), arms.tolist(), rewards.tolist(), strict=True):
-                histories[r][a].append(v)
+        self.reserve(state, np.bincount(rows, minlength=state.rows))
+        Policy.observe_many(self, state, rows, arms, rewards, rng)
 
-    # -- tournaments ------------------------------------------------------------------------
-
-    def _winners(
-        self, sampler: _Sampler, order: IntArray, rng: np.random.Generator
-    ) -> tuple[IntArray, IntArray]:
-        """One decision for every row of ``sampler``: (winning arm, new order)."""
-        rows_n, k = order.shape
-        if self.tournament == "sort":
-            # sorted(..., reverse=True) reverses, sorts ascending (stable), reverses back
-            ascending = _insertion_sort(
-                order[:, ::-1], lambda r, x, y: _duel(sampler, r, x, y, rng) < 0
-            )
-            order = ascending[:, ::-1].copy()
-            winner = order[:, 0].copy()
-        else:
-            shuffled = np.argsort(rng.random((rows_n, k)), axis=1)
-
-            def beats(r: IntArray, x: IntArray, y: IntArray) -> np.ndarray:
-                d = _duel(sampler, r, x, y, rng)
-                return np.asarray((d > 0) | ((d == 0) & (rng.random(d.shape) < 0.5)))
-
-            winner = _tree_winner(shuffled, beats)
-        if not sampler.any_empty:
-            return winner, order
-        # every unpulled arm has the same (empty) history, hence the same index: uniform
-        unpulled = sampler.n[np.arange(rows_n)[:, None], order] == 0
-        some = np.any(unpulled, axis=1)
-        if some.any():
-            keys = np.where(unpulled[some], rng.random(unpulled[some].shape), -1.0)
-            winner[some] = order[some][np.arange(int(np.sum(some))), np.argmax(keys, axis=1)]
-        return winner, order
-
-    def choose_many(self, state: OnlineState, rows: IntArray, rng: np.random.Generator) -> IntArray:
-        stats = state.snapshot(rows)
-        histories = state.extra.get("histories")
-        sampler: _Sampler
-        if histories is not None:
-            sampler = _HistorySampler(stats, [histories[r] for r in rows.tolist()], rng)
-        else:
-            sampler = _StatsSampler(stats, rng)
-        winner, order = self._winners(sampler, state.extra["order"][rows], rng)
-        state.extra["order"][rows] = order
-        return winner
+    # -- batch face and feedback-free periods -----------------------------------------------
 
     def batch_probabilities(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
         k = stats.n_arms
-        flat = [x.reshape(-1, k) for x in (stats.pulls, stats.reward_sum, stats.reward_sq_sum)]
+        flat = [
+            np.ascontiguousarray(x, dtype=np.float64).reshape(-1, k)
+            for x in (stats.pulls, stats.reward_sum, stats.reward_sq_sum)
+        ]
         bandits = flat[0].shape[0]
+        kernel = self.kernel()
+        st = (*flat, np.zeros((bandits, k)), *kernel.arrays(bandits, k))
         wins = np.zeros((bandits, k))
-        block = max(1, 200_000 // (bandits * k))
-        done = 0
-        while done < self.batch_draws:
-            m = min(block, self.batch_draws - done)
-            # m independent decisions per bandit, as rows: bandit b is rows b*m .. b*m+m-1
-            tiled = ArmStats.trusted(*(np.repeat(x, m, axis=0) for x in flat))
-            start = np.argsort(rng.random((bandits * m, k)), axis=1)
-            winner, _ = self._winners(_StatsSampler(tiled, rng), start, rng)
-            np.add.at(wins, (np.repeat(np.arange(bandits), m), winner), 1.0)
-            done += m
+        _batch_wins(st, kernel.params, self.batch_draws, rng, wins)
         return np.asarray((wins / self.batch_draws).reshape(stats.pulls.shape), dtype=np.float64)
 
     def allocate_many(
@@ -381,27 +369,22 @@ class BESA(Policy):
         decisions: IntArray,
         rng: np.random.Generator,
     ) -> IntArray:
-        stats = state.snapshot(rows)
         k = state.n_arms
         total = np.sum(decisions, axis=1)
         simulate = np.minimum(total, self.period_draws)
-        order = state.extra["order"][rows].copy()
-        # per row: the arm of each of its first `simulate` decisions, in order
+        # per row: the arm of each of its first `simulate` decisions, in order (the state is
+        # frozen for the whole period; the sort order carries from one to the next)
         picks = np.full((len(rows), int(np.max(simulate, initial=0))), -1, dtype=np.intp)
-        everyone = _StatsSampler(stats, rng)  # the state is frozen for the whole period
-        for j in range(picks.shape[1]):
-            live = np.flatnonzero(simulate > j)
-            if live.size == len(rows):
-                winner, order = self._winners(everyone, order, rng)
-                picks[:, j] = winner
-                continue
-            sub = ArmStats.trusted(
-                stats.pulls[live], stats.reward_sum[live], stats.reward_sq_sum[live]
-            )
-            winner, new_order = self._winners(_StatsSampler(sub, rng), order[live], rng)
-            order[live] = new_order
-            picks[live, j] = winner
-        state.extra["order"][rows] = order
+        kernel = self.kernel()
+        choose_repeated(
+            kernel.choose,
+            state_tuple(state),
+            kernel.params,
+            np.asarray(rows, dtype=np.intp),
+            simulate.astype(np.intp),
+            rng,
+            picks,
+        )
         counts = np.zeros((*decisions.shape, k), dtype=np.intp)
         exact = total <= self.period_draws
         if exact.any():

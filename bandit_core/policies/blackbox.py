@@ -17,10 +17,15 @@ the base's choice (``rng``) from its batch probabilities.
 
 Config names: ``bb_<base>`` with the base's parameters, e.g. ``bb_ucb`` or
 ``bb_thompson_sampling`` with ``{"reward_mode": "binarize"}``.
+
+Online state (compiled): BB's own statistics (what was delivered), the arm it plays, the
+queues (``bandit_core.policies.queues``) and, inside, the base's state (what it consumed).
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -32,13 +37,52 @@ from bandit_core.policies.base import (
     IntArray,
     OnlineState,
     Policy,
-    check_rewards,
 )
-from bandit_core.policies.queues import RewardQueues
+from bandit_core.policies.compiled import OnlineKernel, jit_uncached, record
+from bandit_core.policies.queues import empty_queues, pop, push, reserve_queues
 
 __all__ = ["BB_PREFIX", "BlackBox"]
 
 BB_PREFIX = "bb_"
+
+# BB's state tuple: statistics, scratch, the arm played, the six queue arrays, then the base's
+_PLAYING, _QUEUES, _BASE = 4, 5, 11
+
+
+@functools.cache
+def _qpmd(
+    base_choose: Callable[..., int], base_observe: Callable[..., None]
+) -> tuple[Callable[..., int], Callable[..., None]]:
+    """BB's compiled choose and observe around a base's, built once per base."""
+
+    @jit_uncached
+    def choose(st: tuple[np.ndarray, ...], r: int, params: FloatArray, rng: Any) -> int:
+        head, tail, length, used, values, link = st[_QUEUES:_BASE]
+        base = st[_BASE:]
+        playing = st[_PLAYING][r, 0]
+        if playing < 0:
+            playing = rng.integers(0, length.shape[1])
+        while length[r, playing] > 0:
+            value = pop(head, tail, length, values, link, r, playing)
+            base_observe(base, r, playing, value, params, rng)
+            playing = base_choose(base, r, params, rng)
+        st[_PLAYING][r, 0] = playing
+        return int(playing)
+
+    @jit_uncached
+    def observe(
+        st: tuple[np.ndarray, ...], r: int, arm: int, reward: float, params: FloatArray, rng: Any
+    ) -> None:
+        record(st, r, arm, reward, params, rng)
+        head, tail, length, used, values, link = st[_QUEUES:_BASE]
+        push(head, tail, length, used, values, link, r, arm, reward)
+
+    return choose, observe
+
+
+def _arrays(rows: int, k: int) -> tuple[np.ndarray, ...]:
+    # no arm played yet (the first decision draws one), empty queues
+    return (np.full((rows, 1), -1, dtype=np.intp), *empty_queues(rows, k))
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,62 +107,28 @@ class BlackBox(Policy):
     def params(self) -> dict[str, Any]:
         return self.base.params()
 
-    def _wrap(self, state: OnlineState, base_state: OnlineState) -> OnlineState:
-        state.extra["base"] = base_state
-        state.extra["queues"] = RewardQueues(state.rows, state.n_arms)
-        state.extra["playing"] = np.full(state.rows, -1, dtype=np.intp)
-        return state
+    def kernel(self) -> OnlineKernel:
+        base = self.base.kernel()
+        choose, observe = _qpmd(base.choose, base.observe)
+        return OnlineKernel(choose, observe, base.params, _arrays)
 
     def start_many(self, rows: int, k: int) -> OnlineState:
-        return self._wrap(Policy.start_many(self, rows, k), self.base.start_many(rows, k))
+        state = Policy.start_many(self, rows, k)
+        state.extra["inner"] = self.base.start_many(rows, k)
+        return state
 
     def start(self, k: int) -> OnlineState:
         # the base's own one-bandit state (e.g. BESA keeps its reward histories)
-        return self._wrap(Policy.start_many(self, 1, k), self.base.start(k))
+        state = Policy.start_many(self, 1, k)
+        state.extra["inner"] = self.base.start(k)
+        return state
 
-    def observe_many(
-        self,
-        state: OnlineState,
-        rows: IntArray,
-        arms: IntArray,
-        rewards: FloatArray,
-        rng: np.random.Generator,
-    ) -> None:
-        check_rewards(rewards)
-        state.record_many(rows, arms, rewards)
-        state.extra["queues"].push(rows, arms, rewards)
-
-    def observe_sequence(
-        self,
-        state: OnlineState,
-        rows: IntArray,
-        arms: IntArray,
-        rewards: FloatArray,
-        lengths: IntArray,
-        rng: np.random.Generator,
-    ) -> None:
-        # delivered rewards are only queued: append whole sequences at once
-        valid = np.arange(arms.shape[1])[None, :] < lengths[:, None]
-        check_rewards(rewards[valid])
-        owner = np.broadcast_to(rows[:, None], arms.shape)[valid]
-        state.record_many(owner, arms[valid], rewards[valid])
-        state.extra["queues"].push_sequence(rows, arms, rewards, lengths)
-
-    def choose_many(self, state: OnlineState, rows: IntArray, rng: np.random.Generator) -> IntArray:
-        queues: RewardQueues = state.extra["queues"]
-        base_state: OnlineState = state.extra["base"]
-        playing = state.extra["playing"][rows].copy()
-        fresh = playing < 0
-        playing[fresh] = rng.integers(state.n_arms, size=int(np.sum(fresh)))
-        busy = np.flatnonzero(queues.length[rows, playing] > 0)
-        while busy.size:
-            r = rows[busy]
-            arm = playing[busy]
-            self.base.observe_many(base_state, r, arm, queues.pop(r, arm), rng)
-            playing[busy] = self.base.choose_many(base_state, r, rng)
-            busy = busy[queues.length[r, playing[busy]] > 0]
-        state.extra["playing"][rows] = playing
-        return np.asarray(playing, dtype=np.intp)
+    def reserve(self, state: OnlineState, deliveries: IntArray) -> None:
+        scratch, playing, *queues = state.extra["arrays"]
+        head, tail, length, used, values, link = reserve_queues(tuple(queues), deliveries)
+        state.extra["arrays"] = (scratch, playing, head, tail, length, used, values, link)
+        # the base consumes at most what is queued and what is yet to come
+        self.base.reserve(state.extra["inner"], np.sum(length, axis=1) + deliveries)
 
     def allocate_many(
         self,

@@ -15,17 +15,18 @@ In the authors' simulator, which is what this module implements:
 under which the paper's BB-DMED numbers match BB-UCB (reference notes §9.8). The Bernoulli
 divergence stands in for the bounded-support ``D_inf`` with fractional rewards, as in the code.
 
-Online state: the lists as positions per arm (``-1`` = absent). Batch face from ``ArmStats``
-(the nightly allocation has no lists): the arms DMED would keep in its list at 00:00, the
-rule above on the frozen statistics, each with an equal share. In the simulator's batch runs the
-full state is used instead: the whole day goes to the last pending arm (``allocate_many``),
-so DMED visits arm K−1, K−2, ... one day each.
+Online state (compiled): the lists as positions per arm (``-1`` = absent). Batch face from
+``ArmStats`` (the nightly allocation has no lists): the arms DMED would keep in its list at
+00:00, the rule above on the frozen statistics, each with an equal share. In the simulator's
+batch runs the full state is used instead: the whole day goes to the last pending arm
+(``allocate_many``), so DMED visits arm K−1, K−2, ... one day each.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
@@ -35,23 +36,95 @@ from bandit_core.policies.base import (
     IntArray,
     OnlineState,
     Policy,
-    check_rewards,
     multinomial_segments,
 )
+from bandit_core.policies.compiled import OnlineKernel, argmax_ties, jit, record, state_tuple
 from bandit_core.policies.divergence import kl_bernoulli
-from bandit_core.policies.index import argmax_random_ties
 
 __all__ = ["DMED"]
 
 
-def _candidates(stats: ArmStats) -> np.ndarray:
-    """Arms passing DMED's test ``N_j kl(μ̂_j, μ̂*) <= log(⌊t / N_j⌋)``, boolean (..., K)."""
-    n = stats.pulls
-    means = stats.means()
-    best = np.max(means, axis=-1, keepdims=True)
-    t = 1.0 + stats.total_pulls()[..., None]
-    times = np.floor(np.divide(t, n, out=np.ones(n.shape), where=n > 0))
-    return np.asarray(n * kl_bernoulli(means, np.broadcast_to(best, means.shape)) <= np.log(times))
+@jit
+def _candidates(pulls: FloatArray, sums: FloatArray, out: FloatArray) -> None:
+    """1 for the arms passing ``N_j kl(μ̂_j, μ̂*) <= log(⌊t / N_j⌋)``, else 0 (one bandit)."""
+    k = pulls.size
+    best = 0.0
+    for a in range(k):
+        if pulls[a] > 0:
+            best = max(best, sums[a] / pulls[a])
+    t = 1.0 + np.sum(pulls)
+    for a in range(k):
+        n = pulls[a]
+        mean = sums[a] / n if n > 0 else 0.0
+        times = math.floor(t / n) if n > 0 else 1.0
+        out[a] = 1.0 if n * kl_bernoulli(mean, best) <= math.log(times) else 0.0
+
+
+@jit
+def _candidate_rows(pulls: FloatArray, sums: FloatArray, out: FloatArray) -> None:
+    for i in range(pulls.shape[0]):
+        _candidates(pulls[i], sums[i], out[i])
+
+
+@jit
+def _allowed(pending: IntArray, last: bool, out: FloatArray) -> None:
+    """1 on the arms a decision may play: the last pending arm (``last``) or any pending arm,
+    or every arm when the list is empty."""
+    top = -1
+    for a in range(pending.size):
+        top = max(top, pending[a])
+    for a in range(pending.size):
+        if top < 0:
+            out[a] = 1.0
+        elif last:
+            out[a] = 1.0 if pending[a] == top else 0.0
+        else:
+            out[a] = 1.0 if pending[a] >= 0 else 0.0
+
+
+@jit
+def _allowed_rows(pending: IntArray, rows: IntArray, last: bool, out: FloatArray) -> None:
+    for i in range(rows.size):
+        _allowed(pending[rows[i]], last, out[i])
+
+
+@jit
+def _choose(st: tuple[np.ndarray, ...], r: int, params: FloatArray, rng: Any) -> int:
+    scratch = st[3][r]
+    _allowed(st[4][r], params[0] == 0.0, scratch)  # params[0]: 1 for the random tie rule
+    # among the allowed arms uniformly
+    return argmax_ties(scratch, rng)
+
+
+@jit
+def _observe(
+    st: tuple[np.ndarray, ...], r: int, arm: int, reward: float, params: FloatArray, rng: Any
+) -> None:
+    record(st, r, arm, reward, params, rng)
+    pending, following, joins = st[4][r], st[5][r], st[3][r]
+    pending[arm] = -1
+    _candidates(st[0][r], st[1][r], joins)
+    # appended in arm order after what the next list already holds
+    position = -1
+    for a in range(pending.size):
+        position = max(position, following[a])
+    for a in range(pending.size):
+        if joins[a] > 0 and pending[a] < 0 and following[a] < 0:
+            position += 1
+            following[a] = position
+    emptied = True
+    for a in range(pending.size):
+        if pending[a] >= 0:
+            emptied = False
+    if emptied:
+        for a in range(pending.size):
+            pending[a] = following[a]
+            following[a] = -1
+
+
+def _lists(rows: int, k: int) -> tuple[np.ndarray, ...]:
+    """Every arm pending, in arm order; the next list empty."""
+    return np.tile(np.arange(k, dtype=np.intp), (rows, 1)), np.full((rows, k), -1, dtype=np.intp)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,33 +144,18 @@ class DMED(Policy):
         if self.tie_rule not in ("last", "random"):
             raise ValueError(f"dmed: expected tie_rule 'last' or 'random', found {self.tie_rule!r}")
 
+    def kernel(self) -> OnlineKernel:
+        params = np.array([1.0 if self.tie_rule == "random" else 0.0])
+        return OnlineKernel(_choose, _observe, params, _lists)
+
     def batch_probabilities(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
-        keep = _candidates(stats).astype(np.float64)
+        k = stats.n_arms
+        pulls = np.ascontiguousarray(stats.pulls, dtype=np.float64).reshape(-1, k)
+        sums = np.ascontiguousarray(stats.reward_sum, dtype=np.float64).reshape(-1, k)
+        flat = np.empty(pulls.shape)
+        _candidate_rows(pulls, sums, flat)
+        keep = flat.reshape(stats.pulls.shape)
         return np.asarray(keep / np.sum(keep, axis=-1, keepdims=True), dtype=np.float64)
-
-    def start_many(self, rows: int, k: int) -> OnlineState:
-        state = Policy.start_many(self, rows, k)
-        state.extra["pending"] = np.tile(np.arange(k, dtype=np.intp), (rows, 1))
-        state.extra["next"] = np.full((rows, k), -1, dtype=np.intp)
-        return state
-
-    def _choice_probabilities(self, state: OnlineState, rows: IntArray) -> FloatArray:
-        """Per-decision choice probabilities given the lists: (len(rows), K)."""
-        pending = state.extra["pending"][rows]
-        listed = pending >= 0
-        if self.tie_rule == "last":
-            top = np.max(pending, axis=1, keepdims=True)
-            listed = listed & (pending == top)
-        k = state.n_arms
-        weights = np.where(
-            np.any(listed, axis=1, keepdims=True), listed, np.ones((len(rows), k), dtype=bool)
-        )
-        w = weights.astype(np.float64)
-        return np.asarray(w / np.sum(w, axis=1, keepdims=True), dtype=np.float64)
-
-    def choose_many(self, state: OnlineState, rows: IntArray, rng: np.random.Generator) -> IntArray:
-        # among the allowed arms (the last pending one, any pending one, or all) uniformly
-        return argmax_random_ties(self._choice_probabilities(state, rows), rng)
 
     def allocate_many(
         self,
@@ -108,34 +166,8 @@ class DMED(Policy):
     ) -> IntArray:
         # the lists change only when rewards arrive: every decision of the period has the
         # same choice probabilities (one-hot under the paper's rule)
-        return multinomial_segments(decisions, self._choice_probabilities(state, rows), rng)
-
-    def observe_many(
-        self,
-        state: OnlineState,
-        rows: IntArray,
-        arms: IntArray,
-        rewards: FloatArray,
-        rng: np.random.Generator,
-    ) -> None:
-        check_rewards(rewards)
-        state.pulls[rows, arms] += 1.0
-        state.reward_sum[rows, arms] += rewards
-        state.reward_sq_sum[rows, arms] += rewards * rewards
-        pending = state.extra["pending"]
-        following = state.extra["next"]
-        pending[rows, arms] = -1
-        stats = ArmStats.trusted(
-            state.pulls[rows], state.reward_sum[rows], state.reward_sq_sum[rows]
-        )
-        cur_pending = pending[rows]
-        cur_next = following[rows]
-        joins = _candidates(stats) & (cur_pending < 0) & (cur_next < 0)
-        # appended in arm order after what the next list already holds
-        base = np.max(cur_next, axis=1, keepdims=True) + 1
-        cur_next = np.where(joins, base + np.cumsum(joins, axis=1) - 1, cur_next)
-        emptied = ~np.any(cur_pending >= 0, axis=1)
-        cur_pending[emptied] = cur_next[emptied]
-        cur_next[emptied] = -1
-        pending[rows] = cur_pending
-        following[rows] = cur_next
+        allowed = np.empty((len(rows), state.n_arms))
+        pending = state_tuple(state)[4]
+        _allowed_rows(pending, np.asarray(rows, dtype=np.intp), self.tie_rule == "last", allowed)
+        probs = allowed / np.sum(allowed, axis=1, keepdims=True)
+        return multinomial_segments(decisions, probs, rng)

@@ -16,15 +16,53 @@ with ``t`` frozen at 00:00.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
 from bandit_core.policies.base import ArmStats, FloatArray
+from bandit_core.policies.compiled import jit
 from bandit_core.policies.index import IndexPolicy, tie_split
 
 __all__ = ["EpsilonGreedy"]
+
+
+@jit
+def _exploration(pulls: FloatArray, params: FloatArray) -> float:
+    """ε of one bandit's next decision: ``params`` = (ε, 1 if decaying, c, d)."""
+    if params[1] > 0:
+        return float(min(1.0, params[2] * pulls.size / (params[3] ** 2 * (1.0 + np.sum(pulls)))))
+    return float(params[0])
+
+
+@jit
+def _exploration_rows(pulls: FloatArray, params: FloatArray, out: FloatArray) -> None:
+    for i in range(pulls.shape[0]):
+        out[i] = _exploration(pulls[i], params)
+
+
+@jit
+def _greedy_or_uniform(
+    pulls: FloatArray,
+    sums: FloatArray,
+    squares: FloatArray,
+    params: FloatArray,
+    rng: Any,
+    out: FloatArray,
+) -> None:
+    """The empirical means (+inf unpulled), or with probability ε i.i.d. uniform indices.
+
+    ``params``: ε of the fixed schedule, 1 for the decaying one, its ``c`` and ``d``.
+    """
+    if rng.random() < _exploration(pulls, params):
+        # an exploring decision: every arm equally likely to be the max
+        for a in range(pulls.size):
+            out[a] = rng.random()
+        return
+    for a in range(pulls.size):
+        out[a] = sums[a] / pulls[a] if pulls[a] > 0 else math.inf
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,6 +78,7 @@ class EpsilonGreedy(IndexPolicy):
 
     name: ClassVar[str] = "epsilon_greedy"
     random_indices: ClassVar[bool] = True
+    index_function = staticmethod(_greedy_or_uniform)
 
     epsilon: float = 0.1
     schedule: Literal["fixed", "decaying"] = "fixed"
@@ -62,29 +101,21 @@ class EpsilonGreedy(IndexPolicy):
         if isinstance(self.d, bool) or not isinstance(self.d, int | float) or not 0 < self.d <= 1:
             raise ValueError(f"epsilon_greedy: expected d in (0, 1], found {self.d!r}")
 
+    def index_params(self) -> FloatArray:
+        decaying = 1.0 if self.schedule == "decaying" else 0.0
+        return np.array([self.epsilon, decaying, self.c, self.d], dtype=np.float64)
+
     def exploration(self, stats: ArmStats) -> FloatArray:
         """ε for the next decision of each bandit, shape (..., 1)."""
-        if self.schedule == "fixed":
-            return np.full((*stats.pulls.shape[:-1], 1), float(self.epsilon))
-        t = 1.0 + stats.total_pulls()[..., None]
-        return np.asarray(
-            np.minimum(1.0, self.c * stats.n_arms / (self.d**2 * t)), dtype=np.float64
-        )
-
-    def _greedy_values(self, stats: ArmStats) -> FloatArray:
-        return np.asarray(np.where(stats.pulls > 0, stats.means(), np.inf), dtype=np.float64)
-
-    def indices(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
-        explore = rng.random((*stats.pulls.shape[:-1], 1)) < self.exploration(stats)
-        # an exploring decision gets i.i.d. uniform indices: every arm equally likely max
-        return np.asarray(
-            np.where(explore, rng.random(stats.pulls.shape), self._greedy_values(stats)),
-            dtype=np.float64,
-        )
+        k = stats.n_arms
+        pulls = np.ascontiguousarray(stats.pulls, dtype=np.float64).reshape(-1, k)
+        out = np.empty(pulls.shape[0])
+        _exploration_rows(pulls, self.index_params(), out)
+        return out.reshape((*stats.pulls.shape[:-1], 1))
 
     def batch_probabilities(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
         eps = self.exploration(stats)
+        greedy = np.where(stats.pulls > 0, stats.means(), np.inf)
         return np.asarray(
-            eps / stats.n_arms + (1.0 - eps) * tie_split(self._greedy_values(stats)),
-            dtype=np.float64,
+            eps / stats.n_arms + (1.0 - eps) * tie_split(greedy), dtype=np.float64
         )

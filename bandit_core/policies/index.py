@@ -2,8 +2,10 @@
 
 Most strategies of the paper are index policies over the sufficient statistics: UCB, KL-UCB,
 KL-UCB+, Bayes-UCB (deterministic indices) and Thompson sampling, PR1, PR2, PR3 (one random
-draw per arm and decision). An ``IndexPolicy`` only defines ``indices(stats, rng)``; choosing,
-observing and the batch face follow:
+draw per arm and decision). An ``IndexPolicy`` only defines its compiled index function, one
+bandit at a time (``index_function(pulls, sums, squares, params, rng, out)``, see
+``bandit_core.policies.compiled``), and its parameters; ``indices(stats, rng)`` runs it over
+every bandit of ``stats``, and choosing, observing and the batch face follow:
 
 - deterministic indices: with the state frozen at 00:00 every decision of the day goes to the
   argmax, ties split evenly (the paper's simulator draws uniformly among tied maxima on each
@@ -14,32 +16,21 @@ observing and the batch face follow:
 
 from __future__ import annotations
 
-from abc import abstractmethod
+from collections.abc import Callable
 from typing import ClassVar
 
 import numpy as np
 
-from bandit_core.policies.base import ArmStats, FloatArray, IntArray, OnlineState, Policy
+from bandit_core.policies.base import ArmStats, FloatArray, Policy
+from bandit_core.policies.compiled import (
+    OnlineKernel,
+    argmax_rows,
+    index_kernel,
+    index_rows,
+    record,
+)
 
-__all__ = ["IndexPolicy", "argmax_random_ties", "tie_split"]
-
-
-def argmax_random_ties(values: FloatArray, rng: np.random.Generator) -> IntArray:
-    """Index of the maximum along the last axis, uniformly at random among tied maxima.
-
-    Random keys are drawn only for the rows with a tie (unpulled arms, equal statistics),
-    which after the first decisions are few: a decision of a deterministic-index policy
-    then draws nothing.
-    """
-    k = values.shape[-1]
-    flat = values.reshape(-1, k)
-    top = flat == np.max(flat, axis=1, keepdims=True)
-    pick = np.argmax(top, axis=1)
-    tied = np.flatnonzero(np.count_nonzero(top, axis=1) > 1)
-    if tied.size:
-        keys = np.where(top[tied], rng.random((tied.size, k)), -1.0)
-        pick[tied] = np.argmax(keys, axis=1)
-    return np.asarray(pick.reshape(values.shape[:-1]), dtype=np.intp)
+__all__ = ["IndexPolicy", "tie_split"]
 
 
 def tie_split(values: FloatArray) -> FloatArray:
@@ -56,9 +47,43 @@ class IndexPolicy(Policy):
     #: index draws for the Monte Carlo batch face of random-index policies without an exact one
     monte_carlo_draws: ClassVar[int] = 20_000
 
-    @abstractmethod
+    #: the compiled index of one bandit: ``(pulls, sums, squares, params, rng, out)``, each
+    #: array of K values (a ``staticmethod``, so that instances do not bind it)
+    index_function: ClassVar[Callable[..., None]]
+
+    def index_params(self) -> FloatArray:
+        """The policy's parameters as ``index_function`` reads them."""
+        return np.zeros(0)
+
+    def kernel(self) -> OnlineKernel:
+        return OnlineKernel(
+            choose=index_kernel(type(self).index_function),
+            observe=record,
+            params=self.index_params(),
+        )
+
     def indices(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
         """One index per arm for one decision, shape of ``stats`` (unpulled arms included)."""
+        shape = stats.pulls.shape
+        k = shape[-1]
+
+        def flat(values: FloatArray) -> FloatArray:
+            return np.ascontiguousarray(np.broadcast_to(values, shape), dtype=np.float64).reshape(
+                -1, k
+            )
+
+        pulls = flat(stats.pulls)
+        out = np.empty(pulls.shape)
+        index_rows(
+            type(self).index_function,
+            pulls,
+            flat(stats.reward_sum),
+            flat(stats.reward_sq_sum),
+            self.index_params(),
+            rng,
+            out,
+        )
+        return out.reshape(shape)
 
     def batch_probabilities(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
         if not self.random_indices:
@@ -82,10 +107,9 @@ class IndexPolicy(Policy):
                 np.broadcast_to(stats.reward_sum, shape),
                 np.broadcast_to(stats.reward_sq_sum, shape),
             )
-            winners = argmax_random_ties(self.indices(tiled, rng), rng)
-            counts += np.sum(winners[..., None] == np.arange(k), axis=0)
+            values = self.indices(tiled, rng).reshape(-1, k)
+            winners = np.empty(values.shape[0], dtype=np.intp)
+            argmax_rows(values, rng, winners)
+            counts += np.sum(winners.reshape(shape[:-1])[..., None] == np.arange(k), axis=0)
             done += m
         return np.asarray(counts / draws, dtype=np.float64)
-
-    def choose_many(self, state: OnlineState, rows: IntArray, rng: np.random.Generator) -> IntArray:
-        return argmax_random_ties(self.indices(state.current(rows), rng), rng)

@@ -15,12 +15,14 @@ Batch face: the whole day to the argmax, ties split evenly (see ``index``).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
-from bandit_core.policies.base import ArmStats, FloatArray
+from bandit_core.policies.base import FloatArray
+from bandit_core.policies.compiled import jit
 from bandit_core.policies.divergence import kl_upper_bound
 from bandit_core.policies.index import IndexPolicy
 from bandit_core.policies.ucb import exploration_level
@@ -33,6 +35,41 @@ def _check_c(name: str, c: float) -> None:
         raise ValueError(f"{name}: expected c >= 0, found {c!r}")
 
 
+@jit
+def _kl_ucb_index(
+    pulls: FloatArray,
+    sums: FloatArray,
+    squares: FloatArray,
+    params: FloatArray,
+    rng: Any,
+    out: FloatArray,
+) -> None:
+    level = exploration_level(pulls, params[0])
+    for a in range(pulls.size):
+        n = pulls[a]
+        out[a] = kl_upper_bound(sums[a] / n, level / n) if n > 0 else math.inf
+
+
+@jit
+def _kl_ucb_plus_index(
+    pulls: FloatArray,
+    sums: FloatArray,
+    squares: FloatArray,
+    params: FloatArray,
+    rng: Any,
+    out: FloatArray,
+) -> None:
+    t = 1.0 + np.sum(pulls)
+    log_t = math.log(t)
+    loglog = params[0] * math.log(max(log_t, 1e-300))
+    for a in range(pulls.size):
+        n = pulls[a]
+        if n > 0:
+            out[a] = kl_upper_bound(sums[a] / n, max(math.log(t / n) + loglog, 0.0) / n)
+        else:
+            out[a] = math.inf
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class KLUCB(IndexPolicy):
     """KL-UCB: ``max{q : N kl(μ̂, q) <= log t + c log log t}``.
@@ -42,17 +79,15 @@ class KLUCB(IndexPolicy):
     """
 
     name: ClassVar[str] = "kl_ucb"
+    index_function = staticmethod(_kl_ucb_index)
 
     c: float = 1.0
 
     def __post_init__(self) -> None:
         _check_c(self.name, self.c)
 
-    def indices(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
-        n = np.maximum(stats.pulls, 1.0)
-        level = exploration_level(stats, self.c) / n
-        bound = kl_upper_bound(stats.means(), level)
-        return np.asarray(np.where(stats.pulls > 0, bound, np.inf), dtype=np.float64)
+    def index_params(self) -> FloatArray:
+        return np.array([self.c], dtype=np.float64)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,18 +99,12 @@ class KLUCBPlus(IndexPolicy):
     """
 
     name: ClassVar[str] = "kl_ucb_plus"
+    index_function = staticmethod(_kl_ucb_plus_index)
 
     c: float = 1.0
 
     def __post_init__(self) -> None:
         _check_c(self.name, self.c)
 
-    def indices(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
-        n = np.maximum(stats.pulls, 1.0)
-        t = 1.0 + stats.total_pulls()[..., None]
-        log_t = np.log(t)
-        with np.errstate(divide="ignore"):
-            loglog = np.log(np.maximum(log_t, 1e-300))
-        level = np.maximum(np.log(t / n) + self.c * loglog, 0.0) / n
-        bound = kl_upper_bound(stats.means(), level)
-        return np.asarray(np.where(stats.pulls > 0, bound, np.inf), dtype=np.float64)
+    def index_params(self) -> FloatArray:
+        return np.array([self.c], dtype=np.float64)

@@ -23,15 +23,17 @@ grid with its closed-form CDF (Gaussian integrals) anchoring every interval.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy import special
 
 from bandit_core.policies.base import ArmStats, FloatArray
 from bandit_core.policies.beta import probability_best
+from bandit_core.policies.compiled import jit, per_arm
 from bandit_core.policies.index import IndexPolicy
 from bandit_core.policies.quadrature import (
     GridIntegral,
@@ -39,7 +41,7 @@ from bandit_core.policies.quadrature import (
     needed_points,
     trim_to_widest,
 )
-from bandit_core.policies.thompson import ThompsonSampling
+from bandit_core.policies.thompson import ThompsonSampling, beta_draws
 
 __all__ = ["PR1", "PR2", "PR3"]
 
@@ -116,38 +118,46 @@ class _PR1Law:
             np.where(self.unpulled, 1.0, np.where(inside, value, 0.0)), dtype=np.float64
         )
 
-    def acceptance(self, x: FloatArray) -> FloatArray:
-        """π̃(x)/π(x): the rejection sampler's acceptance probability for a N(m, σ²) proposal."""
-        below = x < self.m
-        d2 = (x - self.m) ** 2
-        # 1 − π(0)/π(x) = −expm1(−2n(m² − (x − m)²)) below m, and likewise with the upper end
-        # above it: one expression on the side each x falls
-        end = np.where(below, self.m, 1.0 - self.m)
-        gap = np.where(below, self.low_gap, self.high_gap)
-        value = self._ratio(-np.expm1(-2.0 * self.n * (end**2 - d2)), gap)
-        value[x == self.m] = 1.0
-        value[(x <= 0.0) | (x >= 1.0)] = 0.0
-        return value
 
-    def sample(self, rng: np.random.Generator) -> FloatArray:
-        """One draw per arm, shape of the parameters."""
-        flat = self.map(np.ravel)
-        out = np.empty(flat.m.shape)
-        out[flat.unpulled] = rng.random(int(np.sum(flat.unpulled)))
-        todo = np.flatnonzero(~flat.unpulled)
+@jit
+def _pr1_draws(
+    pulls: FloatArray,
+    sums: FloatArray,
+    squares: FloatArray,
+    params: FloatArray,
+    rng: Any,
+    out: FloatArray,
+) -> None:
+    """One PR1 draw per arm: density ∝ π̃ on (0, 1), by rejection from N(m, 1/(4n)).
+
+    A proposal ``x`` is accepted with probability π̃(x)/π(x), which is
+    ``(1 − π(0)/π(x)) / (1 − π(0))`` below m (likewise with the upper end above it), computed
+    with expm1 because both vanish when m sits on an end of [0, 1]. An unpulled arm draws
+    Uniform(0, 1).
+    """
+    for a in range(pulls.size):
+        n = pulls[a]
+        if n <= 0:
+            out[a] = rng.random()
+            continue
+        m = sums[a] / n
+        sigma = 1.0 / math.sqrt(4.0 * n)
         for _ in range(_MAX_REJECTION_ROUNDS):
-            if todo.size == 0:
-                return out.reshape(self.m.shape)
-            part = flat.map(_take(todo))
-            x = part.m + part.sigma * rng.standard_normal(todo.size)
-            accept = rng.random(todo.size) <= part.acceptance(x)
-            out[todo[accept]] = x[accept]
-            todo = todo[~accept]
-        raise RuntimeError("pr1: rejection sampling did not converge")  # probability ~0
-
-
-def _take(index: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
-    return lambda values: values[index]
+            x = m + sigma * rng.standard_normal()
+            if x <= 0.0 or x >= 1.0:
+                accept = 0.0
+            elif x == m:
+                accept = 1.0
+            else:
+                end = m if x < m else 1.0 - m
+                gap = -math.expm1(-2.0 * n * end * end)
+                raw = -math.expm1(-2.0 * n * (end * end - (x - m) * (x - m)))
+                accept = raw / gap if gap > 0.0 else 0.0
+            if rng.random() <= accept:
+                out[a] = x
+                break
+        else:
+            raise RuntimeError("pr1: rejection sampling did not converge")  # probability ~0
 
 
 def _pr1_probability_best(n: FloatArray, m: FloatArray) -> FloatArray:
@@ -177,9 +187,7 @@ class PR1(IndexPolicy):
 
     name: ClassVar[str] = "pr1"
     random_indices: ClassVar[bool] = True
-
-    def indices(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
-        return _PR1Law(stats.pulls, stats.means()).sample(rng)
+    index_function = staticmethod(_pr1_draws)
 
     def batch_probabilities(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
         k = stats.n_arms
@@ -200,12 +208,30 @@ class PR2(IndexPolicy):
 
     name: ClassVar[str] = "pr2"
     random_indices: ClassVar[bool] = True
+    index_function = staticmethod(ThompsonSampling.index_function)
 
-    def indices(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
-        return _TS.indices(stats, rng)
+    def index_params(self) -> FloatArray:
+        return _TS.index_params()
 
     def batch_probabilities(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
         return _TS.batch_probabilities(stats, rng)
+
+
+@jit
+def _pr3_posterior(
+    n: float, total: float, squares: float, params: FloatArray
+) -> tuple[float, float]:
+    """PR3's Beta parameters for one arm with ``n`` rewards of sum ``total``; δ = params[0]."""
+    m = total / n if n > 0 else 0.0
+    var = max((squares - total * total / n) / (n - 1.0), 0.0) if n > 1 else 0.0
+    # a sample variance of 0 (fewer than two rewards, or all equal) gives v = 1 in the
+    # authors' code; sums of squares leave ~1e-17 of rounding where it should be 0
+    if var <= 1e-12 * max(m * (1.0 - m), 1e-300):
+        v = 1.0
+    else:
+        v = min(0.25, var + math.sqrt(math.log(1.0 / params[0]) / (2.0 * max(n, 1.0))))
+    effective = n * max(1.0, m * (1.0 - m) / v)
+    return 1.0 + m * effective, 1.0 + (1.0 - m) * effective
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -218,6 +244,7 @@ class PR3(IndexPolicy):
 
     name: ClassVar[str] = "pr3"
     random_indices: ClassVar[bool] = True
+    index_function = staticmethod(beta_draws(_pr3_posterior))
 
     confidence: float = 0.1
 
@@ -226,22 +253,16 @@ class PR3(IndexPolicy):
         if isinstance(c, bool) or not isinstance(c, int | float) or not 0 < c < 1:
             raise ValueError(f"pr3: expected confidence in (0, 1), found {c!r}")
 
+    def index_params(self) -> FloatArray:
+        return np.array([self.confidence], dtype=np.float64)
+
     def posterior(self, stats: ArmStats) -> tuple[FloatArray, FloatArray]:
         """The Beta parameters of every arm's draw (Beta(1, 1) for an unpulled arm)."""
-        n = stats.pulls
-        m = stats.means()
-        var = stats.variances()
-        # a sample variance of 0 (fewer than two rewards, or all equal) gives v = 1 in the
-        # authors' code; sums of squares leave ~1e-17 of rounding where it should be 0
-        flat = var <= 1e-12 * np.maximum(m * (1.0 - m), 1e-300)
-        bound = np.sqrt(np.log(1.0 / self.confidence) / (2.0 * np.maximum(n, 1.0)))
-        v = np.where(flat, 1.0, np.minimum(0.25, var + bound))
-        effective = n * np.maximum(1.0, m * (1.0 - m) / v)
-        return 1.0 + m * effective, 1.0 + (1.0 - m) * effective
-
-    def indices(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
-        alpha, beta = self.posterior(stats)
-        return np.asarray(rng.beta(alpha, beta), dtype=np.float64)
+        return per_arm(
+            _pr3_posterior,
+            (stats.pulls, stats.reward_sum, stats.reward_sq_sum),
+            self.index_params(),
+        )
 
     def batch_probabilities(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
         alpha, beta = self.posterior(stats)

@@ -15,22 +15,61 @@ the caller that binarises rewards when it aggregates them (the online face does 
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from bandit_core.policies.base import (
-    ArmStats,
-    FloatArray,
-    IntArray,
-    OnlineState,
-    check_rewards,
-)
+from bandit_core.policies.base import ArmStats, FloatArray
 from bandit_core.policies.beta import probability_best
+from bandit_core.policies.compiled import OnlineKernel, jit, jit_uncached, per_arm, record
 from bandit_core.policies.index import IndexPolicy
 
-__all__ = ["ThompsonSampling"]
+__all__ = ["ThompsonSampling", "beta_draws"]
+
+
+@functools.cache
+def beta_draws(posterior: Callable[..., tuple[float, float]]) -> Callable[..., None]:
+    """The index function drawing each arm from its Beta ``posterior(n, sum, squares, params)``.
+
+    Built once per posterior function (Thompson sampling and PR2 share one, PR3 has its own).
+    """
+
+    @jit_uncached
+    def draws(
+        pulls: FloatArray,
+        sums: FloatArray,
+        squares: FloatArray,
+        params: FloatArray,
+        rng: Any,
+        out: FloatArray,
+    ) -> None:
+        for a in range(pulls.size):
+            alpha, beta = posterior(pulls[a], sums[a], squares[a], params)
+            out[a] = rng.beta(alpha, beta)
+
+    return draws
+
+
+@jit
+def _posterior(n: float, total: float, squares: float, params: FloatArray) -> tuple[float, float]:
+    # rounding in long sums of fractional rewards can push n − total a hair below 0
+    return params[0] + total, max(params[1] + n - total, params[1])
+
+
+@jit
+def _observe_binarized(
+    st: tuple[np.ndarray, ...],
+    r: int,
+    arm: int,
+    reward: float,
+    params: FloatArray,
+    rng: Any,
+) -> None:
+    # Agrawal & Goyal's trick: a reward r counts as a success with probability r
+    record(st, r, arm, 1.0 if rng.random() < reward else 0.0, params, rng)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,6 +91,7 @@ class ThompsonSampling(IndexPolicy):
 
     name: ClassVar[str] = "thompson_sampling"
     random_indices: ClassVar[bool] = True
+    index_function = staticmethod(beta_draws(_posterior))
 
     prior_alpha: float = 1.0
     prior_beta: float = 1.0
@@ -69,28 +109,19 @@ class ThompsonSampling(IndexPolicy):
 
     def posterior(self, stats: ArmStats) -> tuple[FloatArray, FloatArray]:
         """The Beta parameters ``(alpha, beta)`` of every arm."""
-        alpha = self.prior_alpha + stats.reward_sum
-        beta = self.prior_beta + stats.pulls - stats.reward_sum
-        # rounding in long sums of fractional rewards can push pulls − sum a hair below 0
-        return alpha, np.maximum(beta, self.prior_beta)
+        return per_arm(
+            _posterior, (stats.pulls, stats.reward_sum, stats.reward_sq_sum), self.index_params()
+        )
 
-    def indices(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
-        alpha, beta = self.posterior(stats)
-        return np.asarray(rng.beta(alpha, beta), dtype=np.float64)
+    def index_params(self) -> FloatArray:
+        return np.array([self.prior_alpha, self.prior_beta], dtype=np.float64)
+
+    def kernel(self) -> OnlineKernel:
+        kernel = IndexPolicy.kernel(self)
+        if self.reward_mode == "fractional":
+            return kernel
+        return OnlineKernel(kernel.choose, _observe_binarized, kernel.params)
 
     def batch_probabilities(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
         alpha, beta = self.posterior(stats)
         return probability_best(alpha, beta)
-
-    def observe_many(
-        self,
-        state: OnlineState,
-        rows: IntArray,
-        arms: IntArray,
-        rewards: FloatArray,
-        rng: np.random.Generator,
-    ) -> None:
-        check_rewards(rewards)
-        if self.reward_mode == "binarize":
-            rewards = (rng.random(rewards.shape) < rewards).astype(np.float64)
-        state.record_many(rows, arms, rewards)

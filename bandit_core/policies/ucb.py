@@ -16,32 +16,58 @@ what the paper's batch runs did, and why UCB rotates one arm per day at high tra
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
-from bandit_core.policies.base import ArmStats, FloatArray
+from bandit_core.policies.base import FloatArray
+from bandit_core.policies.compiled import jit
 from bandit_core.policies.index import IndexPolicy
 
 __all__ = ["UCB", "UCB1", "exploration_level"]
 
 
-def exploration_level(stats: ArmStats, c: float) -> FloatArray:
-    """``log t + c log log t`` with ``t = 1 +`` observed rewards, shape (..., 1), never < 0.
+@jit
+def exploration_level(pulls: FloatArray, c: float) -> float:
+    """``log t + c log log t`` with ``t = 1 +`` one bandit's observed rewards, never < 0.
 
     The paper code's clock starts at 1 and counts rewards; ``log log t`` is negative for
     t < e and undefined at t = 1, where no arm has been observed and every index is +inf.
     """
-    t = 1.0 + stats.total_pulls()[..., None]
-    log_t = np.log(t)
-    with np.errstate(divide="ignore"):
-        loglog = np.log(np.maximum(log_t, 1e-300))
-    return np.asarray(np.maximum(log_t + c * loglog, 0.0), dtype=np.float64)
+    log_t = math.log(1.0 + np.sum(pulls))
+    return max(log_t + c * math.log(max(log_t, 1e-300)), 0.0)
 
 
-def _with_unpulled(stats: ArmStats, finite: FloatArray) -> FloatArray:
-    return np.asarray(np.where(stats.pulls > 0, finite, np.inf), dtype=np.float64)
+@jit
+def _ucb_index(
+    pulls: FloatArray,
+    sums: FloatArray,
+    squares: FloatArray,
+    params: FloatArray,
+    rng: Any,
+    out: FloatArray,
+) -> None:
+    level = exploration_level(pulls, params[0])
+    for a in range(pulls.size):
+        n = pulls[a]
+        out[a] = sums[a] / n + math.sqrt(level / (2.0 * n)) if n > 0 else math.inf
+
+
+@jit
+def _ucb1_index(
+    pulls: FloatArray,
+    sums: FloatArray,
+    squares: FloatArray,
+    params: FloatArray,
+    rng: Any,
+    out: FloatArray,
+) -> None:
+    log_total = math.log(max(np.sum(pulls), 1.0))
+    for a in range(pulls.size):
+        n = pulls[a]
+        out[a] = sums[a] / n + math.sqrt(params[0] * log_total / n) if n > 0 else math.inf
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,6 +79,7 @@ class UCB(IndexPolicy):
     """
 
     name: ClassVar[str] = "ucb"
+    index_function = staticmethod(_ucb_index)
 
     c: float = 1.0
 
@@ -60,10 +87,8 @@ class UCB(IndexPolicy):
         if isinstance(self.c, bool) or not isinstance(self.c, int | float) or self.c < 0:
             raise ValueError(f"ucb: expected c >= 0, found {self.c!r}")
 
-    def indices(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
-        n = np.maximum(stats.pulls, 1.0)
-        bonus = np.sqrt(exploration_level(stats, self.c) / (2.0 * n))
-        return _with_unpulled(stats, stats.means() + bonus)
+    def index_params(self) -> FloatArray:
+        return np.array([self.c], dtype=np.float64)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,6 +100,7 @@ class UCB1(IndexPolicy):
     """
 
     name: ClassVar[str] = "ucb1"
+    index_function = staticmethod(_ucb1_index)
 
     alpha: float = 2.0
 
@@ -86,7 +112,5 @@ class UCB1(IndexPolicy):
         ):
             raise ValueError(f"ucb1: expected alpha >= 0, found {self.alpha!r}")
 
-    def indices(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
-        n = np.maximum(stats.pulls, 1.0)
-        log_total = np.log(np.maximum(stats.total_pulls(), 1.0))[..., None]
-        return _with_unpulled(stats, stats.means() + np.sqrt(self.alpha * log_total / n))
+    def index_params(self) -> FloatArray:
+        return np.array([self.alpha], dtype=np.float64)

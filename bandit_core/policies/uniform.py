@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
 from bandit_core.policies.base import ArmStats, FloatArray
+from bandit_core.policies.compiled import jit
 from bandit_core.policies.index import IndexPolicy
 
 __all__ = ["Uniform"]
+
+
+@jit
+def _equal(
+    pulls: FloatArray,
+    sums: FloatArray,
+    squares: FloatArray,
+    params: FloatArray,
+    rng: Any,
+    out: FloatArray,
+) -> None:
+    out[:] = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,9 +35,7 @@ class Uniform(IndexPolicy):
     """
 
     name: ClassVar[str] = "uniform"
-
-    def indices(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
-        return np.zeros(stats.pulls.shape)
+    index_function = staticmethod(_equal)
 
     def batch_probabilities(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
         return np.full(stats.pulls.shape, 1.0 / stats.n_arms)

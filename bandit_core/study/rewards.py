@@ -53,6 +53,10 @@ class BernoulliArms:
         """Bernoulli arms have no reading time (zeros, no randomness used)."""
         return np.zeros(shape)
 
+    def hit_values(self, reading: FloatArray, rng: np.random.Generator | None = None) -> FloatArray:
+        """The reward of each decision if it succeeds (1 for Bernoulli arms)."""
+        return np.ones(reading.shape)
+
     def values(
         self,
         arms: IntArray,
@@ -60,8 +64,9 @@ class BernoulliArms:
         reading: FloatArray,
         rng: np.random.Generator | None = None,
     ) -> FloatArray:
-        """Rewards of decisions on ``arms`` given a uniform and a reading time per decision."""
-        return (uniforms < np.asarray(self.p)[arms]).astype(np.float64)
+        """Rewards of decisions on ``arms`` given a uniform and a reading time per decision:
+        a decision succeeds when its uniform is below its arm's probability."""
+        return np.where(uniforms < np.asarray(self.p)[arms], self.hit_values(reading, rng), 0.0)
 
     def totals(self, counts: np.ndarray, rng: np.random.Generator) -> tuple[FloatArray, FloatArray]:
         """Sum and sum of squares of the rewards of ``counts`` pulls per arm (any shape)."""
@@ -119,7 +124,8 @@ class ReadingTimeArms:
             dtype=np.float64,
         )
 
-    def _factor(self, reading: FloatArray, rng: np.random.Generator | None) -> FloatArray:
+    def hit_values(self, reading: FloatArray, rng: np.random.Generator | None = None) -> FloatArray:
+        """The reward of each decision if the user clicks: its reading factor."""
         factor = reading / self.cap
         if self.factors == 2:
             if rng is None:
@@ -134,13 +140,14 @@ class ReadingTimeArms:
         reading: FloatArray,
         rng: np.random.Generator | None = None,
     ) -> FloatArray:
-        clicks = uniforms < np.asarray(self.p)[arms]
-        return np.where(clicks, self._factor(reading, rng), 0.0)
+        """Rewards of decisions on ``arms``: the reading factor of those whose uniform is below
+        their arm's click probability, else 0."""
+        return np.where(uniforms < np.asarray(self.p)[arms], self.hit_values(reading, rng), 0.0)
 
     def totals(self, counts: np.ndarray, rng: np.random.Generator) -> tuple[FloatArray, FloatArray]:
         clicks = rng.binomial(counts, np.asarray(self.p))
         flat = clicks.ravel()
-        factors = self._factor(self.reading_times((int(flat.sum()),), rng), rng)
+        factors = self.hit_values(self.reading_times((int(flat.sum()),), rng), rng)
         owner = np.repeat(np.arange(flat.size), flat)
         sums = np.bincount(owner, weights=factors, minlength=flat.size).reshape(clicks.shape)
         squares = np.bincount(owner, weights=factors * factors, minlength=flat.size).reshape(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bandit_core.policies import ArmStats, OnlineState, make_policy
+from bandit_core.policies import ArmStats, make_policy
 from bandit_core.policies.base import multinomial_segments
 
 
@@ -28,8 +28,12 @@ def test_means_and_variances_of_observed_rewards() -> None:
 
 
 def test_online_state_records_rows_independently() -> None:
-    state = OnlineState.empty(3, rows=2)
-    state.record_many(np.array([0, 1, 1]), np.array([2, 0, 0]), np.array([1.0, 0.5, 0.25]))
+    policy = make_policy("ucb")
+    state = policy.start_many(2, 3)
+    rng = np.random.default_rng(0)
+    policy.observe_many(
+        state, np.array([0, 1, 1]), np.array([2, 0, 0]), np.array([1.0, 0.5, 0.25]), rng
+    )
     np.testing.assert_array_equal(state.pulls, [[0, 0, 1], [2, 0, 0]])
     np.testing.assert_allclose(state.reward_sum, [[0, 0, 1], [0.75, 0, 0]])
     np.testing.assert_allclose(state.reward_sq_sum, [[0, 0, 1], [0.3125, 0, 0]])

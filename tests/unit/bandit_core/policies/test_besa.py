@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import cmp_to_key
+from typing import Any
 
 import numpy as np
 import pytest
+from scipy import stats as sps
 
 from bandit_core.policies import BESA, ArmStats
-from bandit_core.policies.besa import _insertion_sort
+from bandit_core.policies.besa import binary_insertion_sort, hypergeometric
+from bandit_core.policies.compiled import jit
 
 
 def _signs(seed: int, n: int = 400) -> Iterator[float]:
     yield from np.random.default_rng(seed).choice([-1.0, 1.0], size=n).tolist()
+
+
+@jit
+def _next_sign_is_negative(st: tuple[np.ndarray, ...], r: int, x: int, y: int, rng: Any) -> bool:
+    # a comparator that ignores its arguments: the next sign of st[0], counted in st[1]
+    sign = st[0][st[1][0]]
+    st[1][0] += 1
+    return bool(sign < 0)
 
 
 @pytest.mark.parametrize("k", [2, 3, 5, 10, 12])
@@ -26,13 +37,33 @@ def test_insertion_sort_makes_pythons_comparisons_with_a_random_comparator(
     start = np.random.default_rng(100 + seed).permutation(k)
     python_signs = _signs(seed)
     expected = sorted(start.tolist(), key=cmp_to_key(lambda a, b: next(python_signs)), reverse=True)
-    ours_signs = _signs(seed)
+    signs = (np.array(list(_signs(seed))), np.zeros(1, dtype=np.intp))
+    # sorted(reverse=True) reverses, sorts ascending, reverses back
+    ours = start[::-1].copy()
+    binary_insertion_sort(ours, _next_sign_is_negative, signs, 0, np.random.default_rng(0))
+    assert ours[::-1].tolist() == expected
 
-    def less_than(rows: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return np.array([next(ours_signs) < 0 for _ in rows])
 
-    ours = _insertion_sort(start[None, ::-1], less_than)[:, ::-1]
-    assert ours[0].tolist() == expected
+@pytest.mark.parametrize(
+    ("good", "bad", "sample"),
+    [
+        pytest.param(3, 5, 4, id="sequential"),
+        pytest.param(40, 260, 50, id="skewed"),
+        pytest.param(900, 1100, 700, id="large"),
+        pytest.param(5, 3000, 2000, id="near-the-bottom"),
+    ],
+)
+def test_hypergeometric_draws_follow_the_law(good: int, bad: int, sample: int) -> None:
+    rng = np.random.default_rng(good + sample)
+    draws = np.array([hypergeometric(good, bad, sample, rng) for _ in range(20_000)])
+    law = sps.hypergeom(good + bad, good, sample)
+    values, counts = np.unique(draws, return_counts=True)
+    assert law.pmf(values).min() > 0  # only possible values
+    expected = law.pmf(values) * draws.size
+    keep = expected > 5
+    chi2 = np.sum((counts[keep] - expected[keep]) ** 2 / expected[keep])
+    assert sps.chi2.sf(chi2, max(int(keep.sum()) - 1, 1)) > 1e-3
+    assert draws.mean() == pytest.approx(law.mean(), abs=4 * law.std() / np.sqrt(draws.size))
 
 
 @pytest.mark.parametrize("tournament", ["sort", "tree"])
@@ -83,7 +114,7 @@ def test_sort_order_persists_between_decisions() -> None:
     state.reward_sq_sum[:] = state.reward_sum
     policy.choose_many(state, rows, np.random.default_rng(0))
     # equal lengths: no sub-sampling, the order is the order of the means, stable
-    np.testing.assert_array_equal(state.extra["order"], [[1, 3, 2, 0]] * 3)
+    np.testing.assert_array_equal(state.extra["arrays"][1], [[1, 3, 2, 0]] * 3)
 
 
 def test_a_long_period_is_split_over_its_segments() -> None:

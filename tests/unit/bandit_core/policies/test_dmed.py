@@ -21,7 +21,7 @@ def test_the_last_pending_arm_is_played_and_leaves_when_its_reward_arrives() -> 
     # arms 2 (1.0), 1 (0.0), 0 (1.0): by hand, arm 2 joins the next list after its reward
     # (kl = 0 <= log 2), arm 1 never does (kl(0, 1) is huge), arm 0 joins when the list empties
     assert trace == [2, 1, 0]
-    np.testing.assert_array_equal(state.extra["pending"][0], [1, -1, 0])  # list [2, 0]
+    np.testing.assert_array_equal(state.extra["arrays"][1][0], [1, -1, 0])  # list [2, 0]
     assert policy.choose(state, RNG) == 0
 
 

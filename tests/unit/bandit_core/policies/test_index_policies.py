@@ -9,8 +9,8 @@ import pytest
 from scipy import stats as sps
 
 from bandit_core.policies import ArmStats, make_policy
+from bandit_core.policies.compiled import argmax_rows
 from bandit_core.policies.divergence import kl_bernoulli, kl_upper_bound
-from bandit_core.policies.index import argmax_random_ties
 
 RNG = np.random.default_rng(0)
 STATS = ArmStats(pulls=[10, 40, 25], reward_sum=[6, 20, 5])
@@ -72,12 +72,12 @@ def test_kl_ucb_plus_explores_well_sampled_arms_less() -> None:
     ],
 )
 def test_kl_upper_bound_edge_cases(mean: float, level: float) -> None:
-    q = float(kl_upper_bound(np.array(mean), np.array(level)))
+    q = kl_upper_bound(mean, level)
     assert q >= mean
     reference = _bisect(max(mean, 1e-15), level)
     assert q == pytest.approx(reference, abs=1e-9)
     if q < 1 - 1e-9:
-        assert float(kl_bernoulli(np.array(mean), np.array(q))) == pytest.approx(
+        assert kl_bernoulli(mean, q) == pytest.approx(
             level, rel=1e-6, abs=1e-12
         )
 
@@ -136,15 +136,21 @@ def test_epsilon_greedy_online_matches_its_batch_face() -> None:
     assert np.all(np.abs(share - expected) < 4 * np.sqrt(expected * (1 - expected) / draws))
 
 
+def _argmax(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    out = np.empty(values.shape[0], dtype=np.intp)
+    argmax_rows(values, rng, out)
+    return out
+
+
 def test_ties_are_broken_uniformly_and_only_tied_rows_draw() -> None:
     values = np.array([[0.2, 0.7, 0.7, 0.1, 0.7], [0.3, 0.9, 0.1, 0.5, 0.2]])
     rng = np.random.default_rng(0)
-    picks = np.stack([argmax_random_ties(values, rng) for _ in range(6000)])
+    picks = np.stack([_argmax(values, rng) for _ in range(6000)])
     assert set(picks[:, 0].tolist()) == {1, 2, 4}
     shares = np.bincount(picks[:, 0], minlength=5)[[1, 2, 4]] / 6000
     np.testing.assert_allclose(shares, 1 / 3, atol=0.03)
     np.testing.assert_array_equal(picks[:, 1], 1)
     # no tie anywhere: no random number is used
     before = rng.bit_generator.state
-    assert argmax_random_ties(values[1:], rng).tolist() == [1]
+    assert _argmax(values[1:], rng).tolist() == [1]
     assert rng.bit_generator.state == before

@@ -90,8 +90,8 @@ def test_pr1_density_integrates_to_its_cdf(n: float, m: float) -> None:
 
 
 def test_pr1_draws_follow_its_cdf() -> None:
-    law = _PR1Law(np.full(20_000, 4.0), np.full(20_000, 0.75))
-    draws = law.sample(np.random.default_rng(3))
+    stats = ArmStats(pulls=np.full((20_000, 1), 4.0), reward_sum=np.full((20_000, 1), 3.0))
+    draws = PR1().indices(stats, np.random.default_rng(3))[:, 0]
     assert np.all((draws > 0) & (draws < 1))
     one = _PR1Law(np.array(4.0), np.array(0.75))
     assert sps.kstest(draws, lambda x: one.cdf(np.asarray(x))).pvalue > 0.001

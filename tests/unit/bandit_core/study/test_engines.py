@@ -64,8 +64,13 @@ AGREEMENT = [
     pytest.param("batch", "ucb", id="batch-ucb"),
     pytest.param("batch", "dmed", id="batch-dmed"),
     pytest.param("batch", "bb_ucb", id="batch-bb-ucb"),
+    pytest.param("batch", "besa", id="batch-besa"),
     pytest.param("online", "thompson_sampling", id="online-ts"),
     pytest.param("online", "bb_ucb", id="online-bb-ucb"),
+    pytest.param("online", "dmed", id="online-dmed"),
+    pytest.param("online", "besa", id="online-besa"),
+    pytest.param("online", "bb_kl_ucb", id="online-bb-kl-ucb"),
+    pytest.param("online", "pr1", id="online-pr1"),
 ]
 
 

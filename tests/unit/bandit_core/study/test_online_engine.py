@@ -1,34 +1,40 @@
-"""The online engine's bookkeeping: delivery order within a block, regret recorded per block."""
+"""The online engine's bookkeeping: pending rewards earliest first, regret recorded per block."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-from bandit_core.study.online_engine import _delivery_order
+from bandit_core.study.online_engine import _heap_pop, _heap_push
 from bandit_core.study.regret import RegretRecorder
 
 
-@pytest.mark.parametrize("order_sensitive", [True, False], ids=["sensitive", "insensitive"])
-def test_deliveries_are_grouped_by_decision_then_row_then_due_time(order_sensitive: bool) -> None:
+def test_the_pending_rewards_heap_pops_earliest_first() -> None:
     rng = np.random.default_rng(0)
-    step = rng.integers(0, 6, 400)
-    rows = rng.integers(0, 5, 400)
-    due = rng.random(400)
-    order, rank = _delivery_order(step, rows, due, order_sensitive)
-    assert sorted(order.tolist()) == list(range(400))
-    assert np.all(np.diff(step[order]) >= 0)
-    if not order_sensitive:
-        np.testing.assert_array_equal(rank, 0)
-        return
-    expected = sorted(range(400), key=lambda i: (step[i], rows[i], due[i]))
-    np.testing.assert_array_equal(order, expected)
-    # rank: position among the deliveries of the same row before the same decision
-    seen: dict[tuple[int, int], int] = {}
-    for i, k in zip(order.tolist(), rank.tolist(), strict=True):
-        key = (int(step[i]), int(rows[i]))
-        assert k == seen.get(key, 0)
-        seen[key] = k + 1
+    due = rng.random(300)
+    heap_due, heap_value = np.empty(300), np.empty(300)
+    heap_arm = np.empty(300, dtype=np.intp)
+    n = 0
+    popped = []
+    for i, d in enumerate(due.tolist()):
+        n = _heap_push(heap_due, heap_arm, heap_value, n, d, i, 2 * d)
+        if i % 3 == 2:  # interleave pops with pushes, as deliveries interleave with decisions
+            popped.append((heap_due[0], heap_arm[0], heap_value[0]))
+            n = _heap_pop(heap_due, heap_arm, heap_value, n)
+    while n:
+        popped.append((heap_due[0], heap_arm[0], heap_value[0]))
+        n = _heap_pop(heap_due, heap_arm, heap_value, n)
+    assert sorted(arm for _, arm, _ in popped) == list(range(300))
+    for d, arm, value in popped:
+        assert d == due[arm] and value == 2 * d
+    # every pop returned the earliest item pending at that moment
+    pending: set[int] = set()
+    pops = iter(popped)
+    for i in range(300):
+        pending.add(i)
+        if i % 3 == 2:
+            _, arm, _ = next(pops)
+            assert due[arm] == min(due[j] for j in pending)
+            pending.remove(arm)
 
 
 def test_regret_recorded_per_block_equals_the_running_sums() -> None:

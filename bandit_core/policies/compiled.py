@@ -1,0 +1,244 @@
+"""Compiled online faces: a policy's per-decision code as Numba kernels over one bandit.
+
+The online architecture changes a policy's state between any two decisions, so its simulation
+takes every decision in turn. Written as NumPy over (repetitions x arms) arrays, every decision
+paid a few dozen array calls; compiled per bandit, it pays the policy's own arithmetic only. A
+policy's online face is therefore one pair of compiled functions, and every caller runs them:
+the simulation engines (``bandit_core.study``), the per-event reference simulation through
+``choose``/``observe``, and the batch faces that need the same code (index policies' indices,
+their Monte Carlo probabilities).
+
+An ``OnlineKernel`` holds:
+
+- ``choose(st, r, params, rng) -> arm`` and ``observe(st, r, arm, reward, params, rng)``, Numba
+  functions working on row ``r`` of the state tuple ``st``;
+- ``params``, the policy's parameters as a float array;
+- ``arrays(rows, k)``, the policy's own state arrays beyond the sufficient statistics.
+
+The state tuple is ``(pulls, reward_sum, reward_sq_sum, scratch, *arrays)``, every array with
+one row per bandit: the three (rows, K) statistics of ``OnlineState``, a (rows, K) scratch row
+for per-decision values, and the policy's arrays, followed by the tuple of the state it wraps
+if any (a blackbox policy's base). Randomness comes from the
+``numpy.random.Generator`` passed in, which the compiled code advances like NumPy does.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
+
+import numba
+import numpy as np
+
+from bandit_core.policies.base import FloatArray, IntArray, OnlineState
+
+__all__ = [
+    "OnlineKernel",
+    "arm_rows",
+    "argmax_rows",
+    "argmax_ties",
+    "choose_repeated",
+    "choose_rows",
+    "index_kernel",
+    "index_rows",
+    "jit",
+    "jit_uncached",
+    "observe_rows",
+    "per_arm",
+    "record",
+    "state_tuple",
+]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def jit(fn: _F) -> _F:
+    """Compile ``fn`` in Numba's nopython mode, cached on disk beside its module."""
+    return cast(_F, numba.njit(cache=True)(fn))
+
+
+def jit_uncached(fn: _F) -> _F:
+    """Compile ``fn`` once per process: closures, functions with ctypes globals, and functions
+    taking other compiled functions as arguments (Numba cannot cache every specialisation of
+    those on disk)."""
+    return cast(_F, numba.njit(cache=False)(fn))
+
+
+def _no_arrays(rows: int, k: int) -> tuple[np.ndarray, ...]:
+    return ()
+
+
+@dataclass(frozen=True, slots=True)
+class OnlineKernel:
+    """The compiled online face of a policy (see the module docstring)."""
+
+    choose: Callable[..., int]
+    observe: Callable[..., None]
+    params: FloatArray
+    arrays: Callable[[int, int], tuple[np.ndarray, ...]] = field(default=_no_arrays)
+
+
+def state_tuple(state: OnlineState) -> tuple[np.ndarray, ...]:
+    """The arrays a kernel works on: statistics, scratch, the policy's own arrays, and those of
+    the state it wraps (``extra["inner"]``, the base of a blackbox policy) if any."""
+    inner = state.extra.get("inner")
+    own = (state.pulls, state.reward_sum, state.reward_sq_sum, *state.extra["arrays"])
+    return own if inner is None else (*own, *state_tuple(inner))
+
+
+def start_arrays(kernel: OnlineKernel, rows: int, k: int) -> tuple[np.ndarray, ...]:
+    """The scratch row and the policy's arrays of a fresh state."""
+    return (np.zeros((rows, k)), *kernel.arrays(rows, k))
+
+
+@jit
+def record(
+    st: tuple[np.ndarray, ...], r: int, arm: int, reward: float, params: FloatArray, rng: Any
+) -> None:
+    """Add one reward of ``arm`` to row ``r``'s statistics (the observe of most policies)."""
+    st[0][r, arm] += 1.0
+    st[1][r, arm] += reward
+    st[2][r, arm] += reward * reward
+
+
+@jit
+def argmax_ties(values: FloatArray, rng: Any) -> int:
+    """Index of the largest value, uniformly at random among tied maxima.
+
+    One uniform draw per tie met after the first maximum (reservoir sampling), so a decision
+    without ties draws nothing.
+    """
+    best = -math.inf
+    arm = 0
+    ties = 0
+    for a in range(values.size):
+        v = values[a]
+        if v > best:
+            best = v
+            arm = a
+            ties = 1
+        elif v == best:
+            ties += 1
+            if rng.random() * ties < 1.0:
+                arm = a
+    return arm
+
+
+@jit
+def argmax_rows(values: FloatArray, rng: Any, out: IntArray) -> None:
+    """``argmax_ties`` of every row of (B, K) values."""
+    for i in range(values.shape[0]):
+        out[i] = argmax_ties(values[i], rng)
+
+
+@jit_uncached
+def choose_rows(
+    choose: Callable[..., int],
+    st: tuple[np.ndarray, ...],
+    params: FloatArray,
+    rows: IntArray,
+    rng: Any,
+    out: IntArray,
+) -> None:
+    """One decision for each of ``rows``, in order."""
+    for i in range(rows.size):
+        out[i] = choose(st, rows[i], params, rng)
+
+
+@jit_uncached
+def choose_repeated(
+    choose: Callable[..., int],
+    st: tuple[np.ndarray, ...],
+    params: FloatArray,
+    rows: IntArray,
+    counts: IntArray,
+    rng: Any,
+    out: IntArray,
+) -> None:
+    """``counts[i]`` consecutive decisions of row ``rows[i]`` with nothing observed between:
+    their arms in ``out[i, :counts[i]]``."""
+    for i in range(rows.size):
+        for j in range(counts[i]):
+            out[i, j] = choose(st, rows[i], params, rng)
+
+
+@jit_uncached
+def observe_rows(
+    observe: Callable[..., None],
+    st: tuple[np.ndarray, ...],
+    params: FloatArray,
+    rows: IntArray,
+    arms: IntArray,
+    rewards: FloatArray,
+    rng: Any,
+) -> None:
+    """Feed rewards in the given order (a row may appear several times)."""
+    for i in range(rows.size):
+        observe(st, rows[i], arms[i], rewards[i], params, rng)
+
+
+@jit_uncached
+def index_rows(
+    index: Callable[..., None],
+    pulls: FloatArray,
+    sums: FloatArray,
+    squares: FloatArray,
+    params: FloatArray,
+    rng: Any,
+    out: FloatArray,
+) -> None:
+    """An index policy's indices for every row of (B, K) statistics."""
+    for i in range(pulls.shape[0]):
+        index(pulls[i], sums[i], squares[i], params, rng, out[i])
+
+
+@jit_uncached
+def arm_rows(
+    arm: Callable[..., tuple[float, float]],
+    pulls: FloatArray,
+    sums: FloatArray,
+    squares: FloatArray,
+    params: FloatArray,
+    first: FloatArray,
+    second: FloatArray,
+) -> None:
+    """Apply a per-arm function of two results to every cell of (B, K) statistics."""
+    for i in range(pulls.shape[0]):
+        for a in range(pulls.shape[1]):
+            first[i, a], second[i, a] = arm(pulls[i, a], sums[i, a], squares[i, a], params)
+
+
+def per_arm(
+    arm: Callable[..., tuple[float, float]],
+    stats_arrays: tuple[FloatArray, ...],
+    params: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """``arm(n, sum, square_sum, params) -> (x, y)`` over statistics of any shape (..., K)."""
+    shape = np.broadcast_shapes(*(a.shape for a in stats_arrays))
+    flat = [
+        np.ascontiguousarray(np.broadcast_to(a, shape), dtype=np.float64).reshape(-1, shape[-1])
+        for a in stats_arrays
+    ]
+    first, second = np.empty(flat[0].shape), np.empty(flat[0].shape)
+    arm_rows(arm, flat[0], flat[1], flat[2], params, first, second)
+    return first.reshape(shape), second.reshape(shape)
+
+
+@functools.cache
+def index_kernel(index: Callable[..., None]) -> Callable[..., int]:
+    """The ``choose`` of an index policy: the argmax of ``index`` with random ties.
+
+    ``index(pulls, sums, squares, params, rng, out)`` writes one bandit's indices into
+    ``out``; the choice uses the state's scratch row for them. Built once per index function.
+    """
+
+    @jit_uncached
+    def choose(st: tuple[np.ndarray, ...], r: int, params: FloatArray, rng: Any) -> int:
+        out = st[3][r]
+        index(st[0][r], st[1][r], st[2][r], params, rng, out)
+        return argmax_ties(out, rng)
+
+    return choose
