@@ -54,6 +54,7 @@ from bandit_core.policies.compiled import (
     argmax_ties,
     choose_repeated,
     jit,
+    jit_inline,
     jit_uncached,
     record,
     state_tuple,
@@ -63,17 +64,31 @@ __all__ = ["BESA"]
 
 # the state tuple: statistics, scratch, then (see _arrays). The tournaments pass the duel to
 # the sort as a function, which Numba compiles once per process (jit_uncached).
-_ORDER, _HISTORY, _TAKEN = 4, 5, 6
+_ORDER, _HISTORY, _TAKEN, _LOG_FACTORIALS = 4, 5, 6, 7
+
+# what a duel reads of one bandit: pulls, sums, squares, history (K, capacity), history marks,
+# log-factorials
+Bandit = tuple[FloatArray, FloatArray, FloatArray, FloatArray, np.ndarray, FloatArray]
+
+
+def log_factorials(n: int) -> FloatArray:
+    """log(i!) for i = 0 .. n - 1, as a (1, n) row."""
+    return np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, max(n, 1))))])[None, :]
 
 
 @jit
-def hypergeometric(good: int, bad: int, sample: int, rng: Any) -> int:
+def _log_factorial(table: FloatArray, i: int) -> float:
+    return float(table[i]) if i < table.size else math.lgamma(i + 1.0)
+
+
+@jit
+def hypergeometric(good: int, bad: int, sample: int, rng: Any, table: FloatArray) -> int:
     """Successes among ``sample`` draws without replacement from ``good`` + ``bad`` items.
 
     Exact: by sequential draws for small samples, else by inversion searching outward from the
     mode (the probability ratios of neighbouring values are rational, so only the mode's
-    probability needs logarithms of factorials); expected work grows like the standard
-    deviation.
+    probability needs logarithms of factorials, read from ``table`` = ``log_factorials``);
+    expected work grows like the standard deviation.
     """
     if sample <= 16:
         hits = 0
@@ -88,10 +103,11 @@ def hypergeometric(good: int, bad: int, sample: int, rng: Any) -> int:
     low, high = max(0, sample - bad), min(sample, good)
     mode = min(max((sample + 1) * (good + 1) // (total + 2), low), high)
     log_p = (
-        math.lgamma(good + 1) - math.lgamma(mode + 1) - math.lgamma(good - mode + 1)
-        + math.lgamma(bad + 1) - math.lgamma(sample - mode + 1)
-        - math.lgamma(bad - sample + mode + 1)
-        - math.lgamma(total + 1) + math.lgamma(sample + 1) + math.lgamma(total - sample + 1)
+        _log_factorial(table, good) - _log_factorial(table, mode)
+        - _log_factorial(table, good - mode) + _log_factorial(table, bad)
+        - _log_factorial(table, sample - mode) - _log_factorial(table, bad - sample + mode)
+        - _log_factorial(table, total) + _log_factorial(table, sample)
+        + _log_factorial(table, total - sample)
     )  # fmt: skip
     u = rng.random()
     p_mode = math.exp(log_p)
@@ -115,14 +131,14 @@ def hypergeometric(good: int, bad: int, sample: int, rng: Any) -> int:
     return mode  # what rounding left of the last ~1e-15 of probability
 
 
-@jit
-def _sub_mean(st: tuple[np.ndarray, ...], r: int, arm: int, size: int, rng: Any) -> float:
+@jit_inline
+def _sub_mean(bandit: Bandit, arm: int, size: int, rng: Any) -> float:
     """Mean of ``size`` (< N) of the arm's rewards drawn without replacement."""
-    n = st[0][r, arm]
-    history = st[_HISTORY]
-    if history.shape[2] > 0:
+    pulls, sums, squares, history, taken, table = bandit
+    n = pulls[arm]
+    if history.shape[1] > 0:
         # the real history: Floyd's algorithm picks a uniformly random subset of indices
-        values, taken = history[r, arm], st[_TAKEN][r]
+        values = history[arm]
         count = int(n)
         total = 0.0
         for j in range(count - size, count):
@@ -134,34 +150,36 @@ def _sub_mean(st: tuple[np.ndarray, ...], r: int, arm: int, size: int, rng: Any)
         for j in range(count):
             taken[j] = False
         return total / size
-    s, squares = st[1][r, arm], st[2][r, arm]
+    s, sq = sums[arm], squares[arm]
     # all rewards of an arm are 0 or 1 exactly when Σr² = Σr (r² < r inside (0, 1))
-    if abs(squares - s) <= 1e-9 * max(n, 1.0):
+    if abs(sq - s) <= 1e-9 * max(n, 1.0):
         ones = int(math.floor(s + 0.5))
-        return hypergeometric(ones, int(math.floor(n + 0.5)) - ones, size, rng) / size
+        zeros = int(math.floor(n + 0.5)) - ones
+        return hypergeometric(ones, zeros, size, rng, table) / size
     mean = s / n
-    spread = math.sqrt(max(squares / n - mean * mean, 0.0))
+    spread = math.sqrt(max(sq / n - mean * mean, 0.0))
     sd = spread * math.sqrt((n - size) / (max(n - 1.0, 1.0) * size))
     return float(min(max(mean + sd * rng.standard_normal(), 0.0), 1.0))
 
 
-@jit
-def _duel(st: tuple[np.ndarray, ...], r: int, x: int, y: int, rng: Any) -> float:
+@jit_inline
+def _duel(bandit: Bandit, x: int, y: int, rng: Any) -> float:
     """The authors' ``winBesa``: > 0 when x beats y, < 0 when y beats x, 0 for a true tie.
 
     The arm with more observations is sub-sampled to the other's number; the other's mean is
     its full mean. An arm without observations beats any other (a coin decides between two).
     """
-    nx, ny = st[0][r, x], st[0][r, y]
+    pulls, sums = bandit[0], bandit[1]
+    nx, ny = pulls[x], pulls[y]
     if nx == 0 or ny == 0:
         if nx == 0 and ny == 0:
             return 1.0 if rng.random() < 0.5 else -1.0
         return 1.0 if nx == 0 else -1.0
-    mx, my = st[1][r, x] / nx, st[1][r, y] / ny
+    mx, my = sums[x] / nx, sums[y] / ny
     if nx > ny:
-        mx = _sub_mean(st, r, x, int(ny), rng)
+        mx = _sub_mean(bandit, x, int(ny), rng)
     elif ny > nx:
-        my = _sub_mean(st, r, y, int(nx), rng)
+        my = _sub_mean(bandit, y, int(nx), rng)
     diff = mx - my
     if abs(diff) <= 1e-12:
         # exact tie: the shorter history wins; equal lengths leave the order as it was (0)
@@ -169,16 +187,17 @@ def _duel(st: tuple[np.ndarray, ...], r: int, x: int, y: int, rng: Any) -> float
     return float(diff)
 
 
-@jit
-def _loses(st: tuple[np.ndarray, ...], r: int, x: int, y: int, rng: Any) -> bool:
-    return _duel(st, r, x, y, rng) < 0
+@jit_inline
+def _loses(bandit: Bandit, x: int, y: int, rng: Any) -> bool:
+    return _duel(bandit, x, y, rng) < 0
 
 
 @jit_uncached
 def binary_insertion_sort(
-    items: IntArray, less: Callable[..., bool], st: tuple[np.ndarray, ...], r: int, rng: Any
+    items: IntArray, less: Callable[..., bool], context: Any, rng: Any
 ) -> None:
-    """CPython's ``list.sort`` of fewer than 64 items, in place, ascending by ``less``.
+    """CPython's ``list.sort`` of fewer than 64 items, in place, ascending by
+    ``less(context, x, y, rng)``.
 
     ``count_run`` finds the initial run (a strictly descending one is reversed), then
     ``binarysort`` inserts the rest by binary search: the very comparisons CPython makes.
@@ -186,10 +205,10 @@ def binary_insertion_sort(
     k = items.size
     if k < 2:
         return
-    descending = less(st, r, items[1], items[0], rng)
+    descending = less(context, items[1], items[0], rng)
     run = 2
     while run < k:
-        lt = less(st, r, items[run], items[run - 1], rng)
+        lt = less(context, items[run], items[run - 1], rng)
         if lt != descending:
             break
         run += 1
@@ -200,7 +219,7 @@ def binary_insertion_sort(
         low, high = 0, start
         while low < high:
             mid = low + ((high - low) >> 1)
-            if less(st, r, pivot, items[mid], rng):
+            if less(context, pivot, items[mid], rng):
                 high = mid
             else:
                 low = mid + 1
@@ -210,37 +229,35 @@ def binary_insertion_sort(
 
 
 @jit
-def _tree_winner(
-    st: tuple[np.ndarray, ...], r: int, candidates: IntArray, rng: Any
-) -> int:
+def _tree_winner(bandit: Bandit, candidates: IntArray, rng: Any) -> int:
     """Winner of a binary tournament over ``candidates``, halving (left half first)."""
     m = candidates.size
     if m == 1:
         return int(candidates[0])
-    left = _tree_winner(st, r, candidates[: m // 2], rng)
-    right = _tree_winner(st, r, candidates[m // 2 :], rng)
-    d = _duel(st, r, left, right, rng)
+    left = _tree_winner(bandit, candidates[: m // 2], rng)
+    right = _tree_winner(bandit, candidates[m // 2 :], rng)
+    d = _duel(bandit, left, right, rng)
     return left if d > 0 or (d == 0 and rng.random() < 0.5) else right
 
 
 @jit_uncached
 def _choose(st: tuple[np.ndarray, ...], r: int, params: FloatArray, rng: Any) -> int:
     """One decision: params[0] is 0 for the sort tournament, 1 for the tree."""
-    order = st[_ORDER][r]
+    bandit = (st[0][r], st[1][r], st[2][r], st[_HISTORY][r], st[_TAKEN][r], st[_LOG_FACTORIALS][0])
+    pulls, order, scratch = st[0][r], st[_ORDER][r], st[3][r]
     k = order.size
     if params[0] == 0:
         # sorted(..., reverse=True) reverses, sorts ascending (stable), reverses back
         items = order[::-1].copy()
-        binary_insertion_sort(items, _loses, st, r, rng)
+        binary_insertion_sort(items, _loses, bandit, rng)
         order[:] = items[::-1]
         winner = order[0]
     else:
-        winner = _tree_winner(st, r, np.argsort(rng.random(k)), rng)
+        winner = _tree_winner(bandit, np.argsort(rng.random(k)), rng)
     # every unpulled arm has the same (empty) history, hence the same index: uniform
-    scratch = st[3][r]
     unpulled = False
     for a in range(k):
-        empty = st[0][r, order[a]] == 0
+        empty = pulls[order[a]] == 0
         scratch[a] = 1.0 if empty else 0.0
         unpulled = unpulled or empty
     if unpulled:
@@ -271,13 +288,15 @@ def _batch_wins(
 
 
 def _arrays(capacity: int) -> Callable[[int, int], tuple[np.ndarray, ...]]:
-    """The sort order, then ``capacity`` rewards of history per arm and their marks."""
+    """The sort order, ``capacity`` rewards of history per arm and their marks, and a table of
+    log-factorials (grown by ``reserve`` as the arms' counts grow)."""
 
     def arrays(rows: int, k: int) -> tuple[np.ndarray, ...]:
         return (
             np.tile(np.arange(k, dtype=np.intp), (rows, 1)),
             np.zeros((rows, k, capacity)),
             np.zeros((rows, capacity), dtype=np.bool_),
+            log_factorials(1024),
         )
 
     return arrays
@@ -325,16 +344,16 @@ class BESA(Policy):
         return state
 
     def reserve(self, state: OnlineState, deliveries: IntArray) -> None:
-        _, order, history, taken = state.extra["arrays"]
-        if history.shape[2] == 0:
-            return
+        scratch, order, history, taken, table = state.extra["arrays"]
         needed = int(np.max(state.pulls + np.asarray(deliveries)[:, None]))
-        if needed > history.shape[2]:
+        if needed >= table.shape[1]:
+            table = log_factorials(max(needed + 1, 2 * table.shape[1]))
+        if 0 < history.shape[2] < needed:
             capacity = max(needed, 2 * history.shape[2])
             grown = np.zeros((*history.shape[:2], capacity))
             grown[:, :, : history.shape[2]] = history
-            marks = np.zeros((taken.shape[0], capacity), dtype=np.bool_)
-            state.extra["arrays"] = (state.extra["arrays"][0], order, grown, marks)
+            history, taken = grown, np.zeros((taken.shape[0], capacity), dtype=np.bool_)
+        state.extra["arrays"] = (scratch, order, history, taken, table)
 
     def observe_many(
         self,
@@ -357,7 +376,9 @@ class BESA(Policy):
         ]
         bandits = flat[0].shape[0]
         kernel = self.kernel()
-        st = (*flat, np.zeros((bandits, k)), *kernel.arrays(bandits, k))
+        order, history, taken, _ = kernel.arrays(bandits, k)
+        table = log_factorials(int(np.max(flat[0], initial=0)) + 1)
+        st = (*flat, np.zeros((bandits, k)), order, history, taken, table)
         wins = np.zeros((bandits, k))
         _batch_wins(st, kernel.params, self.batch_draws, rng, wins)
         return np.asarray((wins / self.batch_draws).reshape(stats.pulls.shape), dtype=np.float64)

@@ -25,7 +25,6 @@ if any (a blackbox policy's base). Randomness comes from the
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
@@ -45,6 +44,7 @@ __all__ = [
     "index_kernel",
     "index_rows",
     "jit",
+    "jit_inline",
     "jit_uncached",
     "observe_rows",
     "per_arm",
@@ -58,6 +58,13 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 def jit(fn: _F) -> _F:
     """Compile ``fn`` in Numba's nopython mode, cached on disk beside its module."""
     return cast(_F, numba.njit(cache=True)(fn))
+
+
+def jit_inline(fn: _F) -> _F:
+    """Compile ``fn`` to be inlined where it is called: the small per-decision functions the
+    engines call millions of times, which would otherwise copy their arguments (the state
+    tuple) at every call."""
+    return cast(_F, numba.njit(cache=True, inline="always")(fn))
 
 
 def jit_uncached(fn: _F) -> _F:
@@ -94,7 +101,7 @@ def start_arrays(kernel: OnlineKernel, rows: int, k: int) -> tuple[np.ndarray, .
     return (np.zeros((rows, k)), *kernel.arrays(rows, k))
 
 
-@jit
+@jit_inline
 def record(
     st: tuple[np.ndarray, ...], r: int, arm: int, reward: float, params: FloatArray, rng: Any
 ) -> None:
@@ -104,27 +111,27 @@ def record(
     st[2][r, arm] += reward * reward
 
 
-@jit
+@jit_inline
 def argmax_ties(values: FloatArray, rng: Any) -> int:
     """Index of the largest value, uniformly at random among tied maxima.
 
-    One uniform draw per tie met after the first maximum (reservoir sampling), so a decision
-    without ties draws nothing.
+    One draw when there is a tie, none otherwise.
     """
-    best = -math.inf
-    arm = 0
-    ties = 0
-    for a in range(values.size):
-        v = values[a]
-        if v > best:
-            best = v
-            arm = a
+    best = values[0]
+    ties = 1
+    for a in range(1, values.size):
+        if values[a] > best:
+            best = values[a]
             ties = 1
-        elif v == best:
+        elif values[a] == best:
             ties += 1
-            if rng.random() * ties < 1.0:
-                arm = a
-    return arm
+    pick = rng.integers(0, ties) if ties > 1 else 0
+    for a in range(values.size):
+        if values[a] == best:
+            if pick == 0:
+                return a
+            pick -= 1
+    return 0  # not reached (a NaN maximum aside)
 
 
 @jit

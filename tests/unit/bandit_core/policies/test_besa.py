@@ -11,7 +11,7 @@ import pytest
 from scipy import stats as sps
 
 from bandit_core.policies import BESA, ArmStats
-from bandit_core.policies.besa import binary_insertion_sort, hypergeometric
+from bandit_core.policies.besa import binary_insertion_sort, hypergeometric, log_factorials
 from bandit_core.policies.compiled import jit
 
 
@@ -20,10 +20,12 @@ def _signs(seed: int, n: int = 400) -> Iterator[float]:
 
 
 @jit
-def _next_sign_is_negative(st: tuple[np.ndarray, ...], r: int, x: int, y: int, rng: Any) -> bool:
-    # a comparator that ignores its arguments: the next sign of st[0], counted in st[1]
-    sign = st[0][st[1][0]]
-    st[1][0] += 1
+def _next_sign_is_negative(
+    signs: tuple[np.ndarray, np.ndarray], x: int, y: int, rng: Any
+) -> bool:
+    # a comparator that ignores its arguments: the next of the signs, counted in signs[1]
+    sign = signs[0][signs[1][0]]
+    signs[1][0] += 1
     return bool(sign < 0)
 
 
@@ -40,7 +42,7 @@ def test_insertion_sort_makes_pythons_comparisons_with_a_random_comparator(
     signs = (np.array(list(_signs(seed))), np.zeros(1, dtype=np.intp))
     # sorted(reverse=True) reverses, sorts ascending, reverses back
     ours = start[::-1].copy()
-    binary_insertion_sort(ours, _next_sign_is_negative, signs, 0, np.random.default_rng(0))
+    binary_insertion_sort(ours, _next_sign_is_negative, signs, np.random.default_rng(0))
     assert ours[::-1].tolist() == expected
 
 
@@ -55,7 +57,8 @@ def test_insertion_sort_makes_pythons_comparisons_with_a_random_comparator(
 )
 def test_hypergeometric_draws_follow_the_law(good: int, bad: int, sample: int) -> None:
     rng = np.random.default_rng(good + sample)
-    draws = np.array([hypergeometric(good, bad, sample, rng) for _ in range(20_000)])
+    table = log_factorials(good + bad + 1)
+    draws = np.array([hypergeometric(good, bad, sample, rng, table[0]) for _ in range(20_000)])
     law = sps.hypergeom(good + bad, good, sample)
     values, counts = np.unique(draws, return_counts=True)
     assert law.pmf(values).min() > 0  # only possible values

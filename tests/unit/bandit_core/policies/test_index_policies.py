@@ -154,3 +154,23 @@ def test_ties_are_broken_uniformly_and_only_tied_rows_draw() -> None:
     before = rng.bit_generator.state
     assert _argmax(values[1:], rng).tolist() == [1]
     assert rng.bit_generator.state == before
+
+
+@pytest.mark.parametrize("name", ["kl_ucb", "kl_ucb_plus"])
+def test_the_online_face_solves_lazily_but_picks_the_argmax_of_the_indices(name: str) -> None:
+    # the online face keeps solved indices and their kl levels, and solves again only the arms
+    # whose upper bound can win: its choice must be the argmax of the batch face's indices
+    policy = make_policy(name)
+    rng = np.random.default_rng(11)
+    means = np.array([0.5, 0.45, 0.45, 0.3, 0.05])
+    state = policy.start(5)
+    checked = 0
+    for step in range(4000):
+        exact = policy.indices(state.snapshot(), rng)[0]
+        arm = policy.choose(state, rng)
+        if np.sum(exact == exact.max()) == 1:
+            assert arm == int(np.argmax(exact))
+            checked += 1
+        if step % 3 == 0:  # feedback for some decisions only, so that levels and ties vary
+            policy.observe(state, arm, float(rng.random() < means[arm]), rng)
+    assert checked > 3000
