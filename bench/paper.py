@@ -2,7 +2,7 @@
 
 The cell is the paper's Table III, Bern_M, low traffic, Thompson sampling ("PR2 (TS)") in the
 batch architecture: 1,000 repetitions x 50,000 decisions by default (``--table 2``: the same
-cell of Table II, online, with the lockstep engine). The same cell is then run by
+cell of Table II, online, with the compiled online engine). The same cell is then run by
 the discrete-event simulation, which calls the very same policy object once per decision and per
 reward (``choose``/``observe``), the way the paper's simulator and SMPyBandits work, for a few
 repetitions; its time per repetition is scaled to the same number of repetitions and the same
@@ -89,7 +89,7 @@ def main() -> int:
     what = cell.scenario.describe_architecture()
     print(f"cell: Table {name}, {args.column}, {args.row}, {what}, {n:,} decisions")
     fast_wall, fast_regret = _fast(cell, args.reps, args.jobs)
-    engine = "lockstep online engine" if args.table == 2 else "batch engine"
+    engine = "online engine" if args.table == 2 else "batch engine"
     print(
         f"fast {engine}: {args.reps} reps on {args.jobs} processes in {fast_wall:.2f} s "
         f"(mean realized regret {fast_regret:.1f})"

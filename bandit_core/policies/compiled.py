@@ -202,7 +202,7 @@ def index_rows(
         index(pulls[i], sums[i], squares[i], params, rng, out[i])
 
 
-@jit_uncached
+@jit
 def arm_rows(
     arm: Callable[..., tuple[float, float]],
     pulls: FloatArray,

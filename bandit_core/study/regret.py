@@ -72,7 +72,7 @@ class RegretRecorder:
         self._next = 0  # next checkpoint of decision-by-decision recording
 
     def block(self, arms: IntArray, rewards: FloatArray) -> None:
-        """The next ``L`` decisions of every row in lockstep: arms and rewards of shape (R, L)."""
+        """The next ``L`` decisions of every row: arms and rewards of shape (R, L)."""
         length = arms.shape[1]
         start = int(self.done[0])
         pseudo = self.pseudo_total[:, None] + np.cumsum(self.gaps[arms], axis=1)
