@@ -213,19 +213,25 @@ class Policy(ABC):
         from bandit_core.policies.compiled import start_arrays
 
         state = OnlineState.empty(k, rows)
-        state.extra["arrays"] = start_arrays(self.kernel(), rows, k)
+        kernel = self.kernel()
+        state.extra["kernel"] = kernel
+        state.extra["arrays"] = start_arrays(kernel, rows, k)
         return state
 
     def choose_many(self, state: OnlineState, rows: IntArray, rng: np.random.Generator) -> IntArray:
         """Pick one arm for each of ``rows`` (distinct row indices)."""
         from bandit_core.policies.compiled import choose_rows, state_tuple
 
-        kernel = self.kernel()
+        kernel = self._kernel_of(state)
         out = np.empty(len(rows), dtype=np.intp)
-        choose_rows(
-            kernel.choose, state_tuple(state), kernel.params, _rows(rows), rng, out
-        )
+        choose_rows(kernel.choose)(state_tuple(state), kernel.params, _rows(rows), rng, out)
         return out
+
+    def _kernel_of(self, state: OnlineState) -> OnlineKernel:
+        """The kernel ``state`` was started with (building it again costs more than a
+        one-row decision)."""
+        kernel = state.extra.get("kernel")
+        return self.kernel() if kernel is None else kernel
 
     def reserve(self, state: OnlineState, deliveries: IntArray) -> None:
         """Make room in ``state`` for up to ``deliveries[i]`` more rewards of bandit ``i``.
@@ -250,11 +256,10 @@ class Policy(ABC):
         from bandit_core.policies.compiled import observe_rows, state_tuple
 
         check_rewards(rewards)
-        kernel = self.kernel()
+        kernel = self._kernel_of(state)
         if type(self).reserve is not Policy.reserve:
             self.reserve(state, np.bincount(rows, minlength=state.rows))
-        observe_rows(
-            kernel.observe,
+        observe_rows(kernel.observe)(
             state_tuple(state),
             kernel.params,
             _rows(rows),

@@ -340,6 +340,7 @@ class BESA(Policy):
     def start(self, k: int) -> OnlineState:
         # the one-bandit state keeps every reward (its history grows in reserve)
         state = OnlineState.empty(k, 1)
+        state.extra["kernel"] = self.kernel(history=16)
         state.extra["arrays"] = (np.zeros((1, k)), *_arrays(16)(1, k))
         return state
 
@@ -396,9 +397,8 @@ class BESA(Policy):
         # per row: the arm of each of its first `simulate` decisions, in order (the state is
         # frozen for the whole period; the sort order carries from one to the next)
         picks = np.full((len(rows), int(np.max(simulate, initial=0))), -1, dtype=np.intp)
-        kernel = self.kernel()
-        choose_repeated(
-            kernel.choose,
+        kernel = self._kernel_of(state)
+        choose_repeated(kernel.choose)(
             state_tuple(state),
             kernel.params,
             np.asarray(rows, dtype=np.intp),

@@ -74,8 +74,7 @@ class IndexPolicy(Policy):
 
         pulls = flat(stats.pulls)
         out = np.empty(pulls.shape)
-        index_rows(
-            type(self).index_function,
+        index_rows(type(self).index_function)(
             pulls,
             flat(stats.reward_sum),
             flat(stats.reward_sq_sum),

@@ -13,6 +13,7 @@ block, from the block's arms and rewards.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -64,43 +65,49 @@ def _heap_pop(due: FloatArray, arm: IntArray, value: FloatArray, n: int) -> int:
     return last
 
 
-@jit_uncached
+@functools.cache
 def _decide_block(
-    choose: Callable[..., int],
-    observe: Callable[..., None],
-    st: tuple[np.ndarray, ...],
-    params: FloatArray,
-    times: FloatArray,
-    due: FloatArray,
-    uniforms: FloatArray,
-    hit_values: FloatArray,
-    p: FloatArray,
-    heap_due: FloatArray,
-    heap_arm: IntArray,
-    heap_value: FloatArray,
-    heap_size: IntArray,
-    rng: np.random.Generator,
-    chosen: IntArray,
-    values: FloatArray,
-) -> None:
-    """One block of decisions of every repetition, one repetition after the other.
+    choose: Callable[..., int], observe: Callable[..., None]
+) -> Callable[..., None]:
+    """The compiled block loop around a policy's ``choose`` and ``observe`` (built once)."""
 
-    Before decision j a repetition receives, earliest first, every reward due before its
-    arrival time; the decision's own reward joins the heap of pending rewards.
-    """
-    for r in range(times.shape[0]):
-        n = heap_size[r]
-        h_due, h_arm, h_value = heap_due[r], heap_arm[r], heap_value[r]
-        for j in range(times.shape[1]):
-            while n > 0 and h_due[0] < times[r, j]:
-                arm, value = h_arm[0], h_value[0]
-                n = _heap_pop(h_due, h_arm, h_value, n)
-                observe(st, r, arm, value, params, rng)
-            arm = choose(st, r, params, rng)
-            value = hit_values[r, j] if uniforms[r, j] < p[arm] else 0.0
-            chosen[r, j], values[r, j] = arm, value
-            n = _heap_push(h_due, h_arm, h_value, n, due[r, j], arm, value)
-        heap_size[r] = n
+    @jit_uncached
+    def run(
+        st: tuple[np.ndarray, ...],
+        params: FloatArray,
+        times: FloatArray,
+        due: FloatArray,
+        uniforms: FloatArray,
+        hit_values: FloatArray,
+        p: FloatArray,
+        heap_due: FloatArray,
+        heap_arm: IntArray,
+        heap_value: FloatArray,
+        heap_size: IntArray,
+        rng: np.random.Generator,
+        chosen: IntArray,
+        values: FloatArray,
+    ) -> None:
+        """One block of decisions of every repetition, one repetition after the other.
+
+        Before decision j a repetition receives, earliest first, every reward due before its
+        arrival time; the decision's own reward joins the heap of pending rewards.
+        """
+        for r in range(times.shape[0]):
+            n = heap_size[r]
+            h_due, h_arm, h_value = heap_due[r], heap_arm[r], heap_value[r]
+            for j in range(times.shape[1]):
+                while n > 0 and h_due[0] < times[r, j]:
+                    arm, value = h_arm[0], h_value[0]
+                    n = _heap_pop(h_due, h_arm, h_value, n)
+                    observe(st, r, arm, value, params, rng)
+                arm = choose(st, r, params, rng)
+                value = hit_values[r, j] if uniforms[r, j] < p[arm] else 0.0
+                chosen[r, j], values[r, j] = arm, value
+                n = _heap_push(h_due, h_arm, h_value, n, due[r, j], arm, value)
+            heap_size[r] = n
+
+    return run
 
 
 def run_online(
@@ -144,9 +151,9 @@ def run_online(
         st = state_tuple(state)
         chosen = np.empty((reps, size), dtype=np.intp)
         values = np.empty((reps, size))
-        _decide_block(
-            kernel.choose, kernel.observe, st, kernel.params, times, due, uniforms, hit_values,
-            p, heap_due, heap_arm, heap_value, heap_size, policy_rng, chosen, values,
+        _decide_block(kernel.choose, kernel.observe)(
+            st, kernel.params, times, due, uniforms, hit_values, p,
+            heap_due, heap_arm, heap_value, heap_size, policy_rng, chosen, values,
         )  # fmt: skip
         recorder.block(chosen, values)
         if progress is not None:

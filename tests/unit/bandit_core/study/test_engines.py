@@ -71,6 +71,7 @@ AGREEMENT = [
     pytest.param("online", "besa", id="online-besa"),
     pytest.param("online", "bb_kl_ucb", id="online-bb-kl-ucb"),
     pytest.param("online", "pr1", id="online-pr1"),
+    pytest.param("online", "bb_besa", id="online-bb-besa"),
 ]
 
 
