@@ -24,7 +24,7 @@ import numpy as np
 
 from bandit_core.policies.base import ArmStats, FloatArray
 from bandit_core.policies.beta import probability_best
-from bandit_core.policies.compiled import OnlineKernel, jit, jit_uncached, per_arm, record
+from bandit_core.policies.compiled import OnlineKernel, jit, jit_uncached, record
 from bandit_core.policies.index import IndexPolicy
 
 __all__ = ["ThompsonSampling", "beta_draws"]
@@ -53,10 +53,14 @@ def beta_draws(posterior: Callable[..., tuple[float, float]]) -> Callable[..., N
     return draws
 
 
-@jit
-def _posterior(n: float, total: float, squares: float, params: FloatArray) -> tuple[float, float]:
+def _beta_parameters(n: Any, total: Any, squares: Any, params: FloatArray) -> tuple[Any, Any]:
+    """The Beta parameters of arms with ``n`` rewards of sum ``total``, numbers or arrays: the
+    batch face calls it on arrays, the online face compiled (``_posterior``) on numbers."""
     # rounding in long sums of fractional rewards can push n − total a hair below 0
-    return params[0] + total, max(params[1] + n - total, params[1])
+    return params[0] + total, np.maximum(params[1] + n - total, params[1])
+
+
+_posterior = jit(_beta_parameters)
 
 
 @jit
@@ -109,8 +113,8 @@ class ThompsonSampling(IndexPolicy):
 
     def posterior(self, stats: ArmStats) -> tuple[FloatArray, FloatArray]:
         """The Beta parameters ``(alpha, beta)`` of every arm."""
-        return per_arm(
-            _posterior, (stats.pulls, stats.reward_sum, stats.reward_sq_sum), self.index_params()
+        return _beta_parameters(
+            stats.pulls, stats.reward_sum, stats.reward_sq_sum, self.index_params()
         )
 
     def index_params(self) -> FloatArray:
