@@ -10,7 +10,7 @@ With K arms the duels are organised by ``tournament``:
 - ``"sort"`` (the authors' simulator, default): the arms are sorted by Python's ``sorted``
   with the duel as comparison function, descending, starting from the previous decision's order
   (the order is part of the state), and the first arm is played. CPython's sort of fewer than
-  64 items is a binary insertion sort after an initial run; ``_insertion_sort`` performs the
+  64 items is a binary insertion sort after an initial run; ``insertion_sort`` performs the
   very same comparisons. Unpulled arms always sort first and are chosen uniformly at random
   (the code gives arms with equal histories equal indices).
 - ``"tree"`` (Baransi et al., SMPyBandits): a random binary tournament, halving a shuffled
@@ -34,6 +34,7 @@ and spreads any remaining decisions multinomially over their winners' shares.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -62,13 +63,16 @@ from bandit_core.policies.compiled import (
 
 __all__ = ["BESA"]
 
-# the state tuple: statistics, scratch, then (see _arrays). The tournaments pass the duel to
-# the sort as a function, which Numba compiles once per process (jit_uncached).
-_ORDER, _HISTORY, _TAKEN, _LOG_FACTORIALS = 4, 5, 6, 7
+# the state tuple: statistics, scratch, then the sort order and the duels' table (_arrays)
+_ORDER, _TABLE = 4, 5
 
-# what a duel reads of one bandit: pulls, sums, squares, history (K, capacity), history marks,
-# log-factorials
-Bandit = tuple[FloatArray, FloatArray, FloatArray, FloatArray, np.ndarray, FloatArray]
+# The duels read one float array, the table, shared by the state's rows (taken one after the
+# other): rows 0-2 the statistics of the bandit deciding (pulls, sums, sums of squares, copied
+# in before its tournament), row 3 log-factorials (log i! at column i), and in a state that
+# keeps rewards, one row of rewards per arm and a last row marking the rewards a sub-sample
+# has picked. A duel reads a single array: reading several, from a tuple or as arguments, cost
+# Numba a pair of reference-count updates per array and duel, more than the duel itself.
+_PULLS, _SUMS, _SQUARES, _LOG_FACT, _REWARDS = 0, 1, 2, 3, 4
 
 
 def log_factorials(n: int) -> FloatArray:
@@ -131,31 +135,30 @@ def hypergeometric(good: int, bad: int, sample: int, rng: Any, table: FloatArray
     return mode  # what rounding left of the last ~1e-15 of probability
 
 
-@jit_inline
-def _sub_mean(bandit: Bandit, arm: int, size: int, rng: Any) -> float:
-    """Mean of ``size`` (< N) of the arm's rewards drawn without replacement."""
-    pulls, sums, squares, history, taken, table = bandit
-    n = pulls[arm]
-    if history.shape[1] > 0:
+@jit
+def _sub_mean(table: FloatArray, arm: int, size: int, rng: Any) -> float:
+    """Mean of ``size`` (< N) of the arm's N rewards drawn without replacement."""
+    n, s, sq = table[_PULLS, arm], table[_SUMS, arm], table[_SQUARES, arm]
+    k = table.shape[0] - _REWARDS - 1  # arms with kept rewards (0: none kept)
+    if k > 0:
         # the real history: Floyd's algorithm picks a uniformly random subset of indices
-        values = history[arm]
+        values, taken = table[_REWARDS + arm], table[_REWARDS + k]
         count = int(n)
         total = 0.0
         for j in range(count - size, count):
             pick = rng.integers(0, j + 1)
-            if taken[pick]:
+            if taken[pick] != 0.0:
                 pick = j
-            taken[pick] = True
+            taken[pick] = 1.0
             total += values[pick]
         for j in range(count):
-            taken[j] = False
+            taken[j] = 0.0
         return total / size
-    s, sq = sums[arm], squares[arm]
     # all rewards of an arm are 0 or 1 exactly when Σr² = Σr (r² < r inside (0, 1))
     if abs(sq - s) <= 1e-9 * max(n, 1.0):
         ones = int(math.floor(s + 0.5))
         zeros = int(math.floor(n + 0.5)) - ones
-        return hypergeometric(ones, zeros, size, rng, table) / size
+        return hypergeometric(ones, zeros, size, rng, table[_LOG_FACT]) / size
     mean = s / n
     spread = math.sqrt(max(sq / n - mean * mean, 0.0))
     sd = spread * math.sqrt((n - size) / (max(n - 1.0, 1.0) * size))
@@ -163,23 +166,22 @@ def _sub_mean(bandit: Bandit, arm: int, size: int, rng: Any) -> float:
 
 
 @jit_inline
-def _duel(bandit: Bandit, x: int, y: int, rng: Any) -> float:
+def _duel(table: FloatArray, x: int, y: int, rng: Any) -> float:
     """The authors' ``winBesa``: > 0 when x beats y, < 0 when y beats x, 0 for a true tie.
 
     The arm with more observations is sub-sampled to the other's number; the other's mean is
     its full mean. An arm without observations beats any other (a coin decides between two).
     """
-    pulls, sums = bandit[0], bandit[1]
-    nx, ny = pulls[x], pulls[y]
+    nx, ny = table[_PULLS, x], table[_PULLS, y]
     if nx == 0 or ny == 0:
         if nx == 0 and ny == 0:
             return 1.0 if rng.random() < 0.5 else -1.0
         return 1.0 if nx == 0 else -1.0
-    mx, my = sums[x] / nx, sums[y] / ny
+    mx, my = table[_SUMS, x] / nx, table[_SUMS, y] / ny
     if nx > ny:
-        mx = _sub_mean(bandit, x, int(ny), rng)
+        mx = _sub_mean(table, x, int(ny), rng)
     elif ny > nx:
-        my = _sub_mean(bandit, y, int(nx), rng)
+        my = _sub_mean(table, y, int(nx), rng)
     diff = mx - my
     if abs(diff) <= 1e-12:
         # exact tie: the shorter history wins; equal lengths leave the order as it was (0)
@@ -188,72 +190,80 @@ def _duel(bandit: Bandit, x: int, y: int, rng: Any) -> float:
 
 
 @jit_inline
-def _loses(bandit: Bandit, x: int, y: int, rng: Any) -> bool:
-    return _duel(bandit, x, y, rng) < 0
+def _loses(table: FloatArray, x: int, y: int, rng: Any) -> bool:
+    return _duel(table, x, y, rng) < 0
 
 
-@jit_uncached
-def binary_insertion_sort(
-    items: IntArray, less: Callable[..., bool], context: Any, rng: Any
-) -> None:
-    """CPython's ``list.sort`` of fewer than 64 items, in place, ascending by
-    ``less(context, x, y, rng)``.
+@functools.cache
+def insertion_sort(less: Callable[..., bool]) -> Callable[..., None]:
+    """CPython's ``list.sort`` of fewer than 64 items, ascending by ``less(context, x, y, rng)``:
+    ``sort(items, context, rng)`` sorts ``items`` in place (built once per comparator, which
+    is compiled into it).
 
     ``count_run`` finds the initial run (a strictly descending one is reversed), then
     ``binarysort`` inserts the rest by binary search: the very comparisons CPython makes.
     """
-    k = items.size
-    if k < 2:
-        return
-    descending = less(context, items[1], items[0], rng)
-    run = 2
-    while run < k:
-        lt = less(context, items[run], items[run - 1], rng)
-        if lt != descending:
-            break
-        run += 1
-    if descending:
-        items[:run] = items[:run][::-1].copy()
-    for start in range(run, k):
-        pivot = items[start]
-        low, high = 0, start
-        while low < high:
-            mid = low + ((high - low) >> 1)
-            if less(context, pivot, items[mid], rng):
-                high = mid
-            else:
-                low = mid + 1
-        for j in range(start, low, -1):
-            items[j] = items[j - 1]
-        items[low] = pivot
+
+    @jit_uncached
+    def sort(items: IntArray, context: Any, rng: Any) -> None:
+        k = items.size
+        if k < 2:
+            return
+        descending = less(context, items[1], items[0], rng)
+        run = 2
+        while run < k:
+            lt = less(context, items[run], items[run - 1], rng)
+            if lt != descending:
+                break
+            run += 1
+        if descending:
+            items[:run] = items[:run][::-1].copy()
+        for start in range(run, k):
+            pivot = items[start]
+            low, high = 0, start
+            while low < high:
+                mid = low + ((high - low) >> 1)
+                if less(context, pivot, items[mid], rng):
+                    high = mid
+                else:
+                    low = mid + 1
+            for j in range(start, low, -1):
+                items[j] = items[j - 1]
+            items[low] = pivot
+
+    return sort
+
+
+_sort = insertion_sort(_loses)
 
 
 @jit
-def _tree_winner(bandit: Bandit, candidates: IntArray, rng: Any) -> int:
+def _tree_winner(table: FloatArray, candidates: IntArray, rng: Any) -> int:
     """Winner of a binary tournament over ``candidates``, halving (left half first)."""
     m = candidates.size
     if m == 1:
         return int(candidates[0])
-    left = _tree_winner(bandit, candidates[: m // 2], rng)
-    right = _tree_winner(bandit, candidates[m // 2 :], rng)
-    d = _duel(bandit, left, right, rng)
+    left = _tree_winner(table, candidates[: m // 2], rng)
+    right = _tree_winner(table, candidates[m // 2 :], rng)
+    d = _duel(table, left, right, rng)
     return left if d > 0 or (d == 0 and rng.random() < 0.5) else right
 
 
 @jit_uncached
 def _choose(st: tuple[np.ndarray, ...], r: int, params: FloatArray, rng: Any) -> int:
     """One decision: params[0] is 0 for the sort tournament, 1 for the tree."""
-    bandit = (st[0][r], st[1][r], st[2][r], st[_HISTORY][r], st[_TAKEN][r], st[_LOG_FACTORIALS][0])
-    pulls, order, scratch = st[0][r], st[_ORDER][r], st[3][r]
+    pulls, order, scratch, table = st[0][r], st[_ORDER][r], st[3][r], st[_TABLE]
     k = order.size
+    for a in range(k):
+        table[_PULLS, a], table[_SUMS, a], table[_SQUARES, a] = pulls[a], st[1][r, a], st[2][r, a]
     if params[0] == 0:
         # sorted(..., reverse=True) reverses, sorts ascending (stable), reverses back
         items = order[::-1].copy()
-        binary_insertion_sort(items, _loses, bandit, rng)
+        _sort(items, table, rng)
         order[:] = items[::-1]
         winner = order[0]
     else:
-        winner = _tree_winner(bandit, np.argsort(rng.random(k)), rng)
+        winner = _tree_winner(table, np.argsort(rng.random(k)), rng)
     # every unpulled arm has the same (empty) history, hence the same index: uniform
     unpulled = False
     for a in range(k):
@@ -269,9 +279,10 @@ def _choose(st: tuple[np.ndarray, ...], r: int, params: FloatArray, rng: Any) ->
 def _observe(
     st: tuple[np.ndarray, ...], r: int, arm: int, reward: float, params: FloatArray, rng: Any
 ) -> None:
-    history = st[_HISTORY]
-    if history.shape[2] > 0:
-        history[r, arm, int(st[0][r, arm])] = reward
+    table = st[_TABLE]
+    if table.shape[0] > _REWARDS:
+        # a state that keeps rewards has one row (r is 0)
+        table[_REWARDS + arm, int(st[0][r, arm])] = reward
     record(st, r, arm, reward, params, rng)
 
 
@@ -287,17 +298,19 @@ def _batch_wins(
             wins[r, _choose(st, r, params, rng)] += 1.0
 
 
-def _arrays(capacity: int) -> Callable[[int, int], tuple[np.ndarray, ...]]:
-    """The sort order, ``capacity`` rewards of history per arm and their marks, and a table of
-    log-factorials (grown by ``reserve`` as the arms' counts grow)."""
+def _table(k: int, columns: int, rewards: bool) -> FloatArray:
+    """The duels' table (see ``_REWARDS``) with ``columns`` columns, log-factorials filled in."""
+    table = np.zeros((_REWARDS + (k + 1 if rewards else 0), columns))
+    table[_LOG_FACT] = log_factorials(columns)[0]
+    return table
+
+
+def _arrays(rewards: bool) -> Callable[[int, int], tuple[np.ndarray, ...]]:
+    """The sort order and the duels' table (which ``reserve`` widens as the arms' counts grow);
+    with ``rewards`` the table keeps them (a one-row state)."""
 
     def arrays(rows: int, k: int) -> tuple[np.ndarray, ...]:
-        return (
-            np.tile(np.arange(k, dtype=np.intp), (rows, 1)),
-            np.zeros((rows, k, capacity)),
-            np.zeros((rows, capacity), dtype=np.bool_),
-            log_factorials(1024),
-        )
+        return (np.tile(np.arange(k, dtype=np.intp), (rows, 1)), _table(k, max(1024, k), rewards))
 
     return arrays
 
@@ -332,29 +345,31 @@ class BESA(Policy):
 
     # -- state ------------------------------------------------------------------------------
 
-    def kernel(self, history: int = 0) -> OnlineKernel:
-        """The compiled face; ``history`` > 0 keeps that many rewards per arm to sub-sample."""
+    def kernel(self, rewards: bool = False) -> OnlineKernel:
+        """The compiled face; with ``rewards`` (one-row states) duels sub-sample the rewards
+        themselves, else the arms' statistics."""
         params = np.array([0.0 if self.tournament == "sort" else 1.0])
-        return OnlineKernel(_choose, _observe, params, _arrays(history))
+        return OnlineKernel(_choose, _observe, params, _arrays(rewards))
 
     def start(self, k: int) -> OnlineState:
-        # the one-bandit state keeps every reward (its history grows in reserve)
+        # the one-bandit state keeps every reward (its table widens in reserve)
         state = OnlineState.empty(k, 1)
-        state.extra["kernel"] = self.kernel(history=16)
-        state.extra["arrays"] = (np.zeros((1, k)), *_arrays(16)(1, k))
+        state.extra["kernel"] = self.kernel(rewards=True)
+        state.extra["arrays"] = (np.zeros((1, k)), *_arrays(True)(1, k))
         return state
 
     def reserve(self, state: OnlineState, deliveries: IntArray) -> None:
-        scratch, order, history, taken, table = state.extra["arrays"]
+        scratch, order, table = state.extra["arrays"]
         needed = int(np.max(state.pulls + np.asarray(deliveries)[:, None]))
         if needed >= table.shape[1]:
-            table = log_factorials(max(needed + 1, 2 * table.shape[1]))
-        if 0 < history.shape[2] < needed:
-            capacity = max(needed, 2 * history.shape[2])
-            grown = np.zeros((*history.shape[:2], capacity))
-            grown[:, :, : history.shape[2]] = history
-            history, taken = grown, np.zeros((taken.shape[0], capacity), dtype=np.bool_)
-        state.extra["arrays"] = (scratch, order, history, taken, table)
+            # a log-factorial for every count, room for every reward
+            wider = _table(state.n_arms, max(needed + 1, 2 * table.shape[1]), False)
+            if table.shape[0] > _REWARDS:
+                kept = np.zeros((table.shape[0] - _REWARDS, wider.shape[1]))
+                kept[:, : table.shape[1]] = table[_REWARDS:]
+                wider = np.concatenate([wider, kept])
+            table = wider
+        state.extra["arrays"] = (scratch, order, table)
 
     def observe_many(
         self,
@@ -377,9 +392,9 @@ class BESA(Policy):
         ]
         bandits = flat[0].shape[0]
         kernel = self.kernel()
-        order, history, taken, _ = kernel.arrays(bandits, k)
-        table = log_factorials(int(np.max(flat[0], initial=0)) + 1)
-        st = (*flat, np.zeros((bandits, k)), order, history, taken, table)
+        order, _ = kernel.arrays(bandits, k)
+        table = _table(k, max(int(np.max(flat[0], initial=0)) + 1, k), False)
+        st = (*flat, np.zeros((bandits, k)), order, table)
         wins = np.zeros((bandits, k))
         _batch_wins(st, kernel.params, self.batch_draws, rng, wins)
         return np.asarray((wins / self.batch_draws).reshape(stats.pulls.shape), dtype=np.float64)

@@ -11,7 +11,7 @@ import pytest
 from scipy import stats as sps
 
 from bandit_core.policies import BESA, ArmStats
-from bandit_core.policies.besa import binary_insertion_sort, hypergeometric, log_factorials
+from bandit_core.policies.besa import hypergeometric, insertion_sort, log_factorials
 from bandit_core.policies.compiled import jit
 
 
@@ -42,7 +42,7 @@ def test_insertion_sort_makes_pythons_comparisons_with_a_random_comparator(
     signs = (np.array(list(_signs(seed))), np.zeros(1, dtype=np.intp))
     # sorted(reverse=True) reverses, sorts ascending, reverses back
     ours = start[::-1].copy()
-    binary_insertion_sort(ours, _next_sign_is_negative, signs, np.random.default_rng(0))
+    insertion_sort(_next_sign_is_negative)(ours, signs, np.random.default_rng(0))
     assert ours[::-1].tolist() == expected
 
 
