@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg.copy import QueuedLibpqWriter
 
 from bandit_core import db
 from bandit_core.contract import EVENT_COLUMNS, REQUIRED_COLUMNS, USER_COLUMNS
@@ -121,7 +122,11 @@ def _extract(
                     with (
                         conn.transaction(),  # a savepoint: a file that is not clean leaves nothing
                         conn.cursor() as cur,
-                        cur.copy(db.query_text("staging_copy_events_csv")) as copy,
+                        # a worker thread sends while this one parses the next block
+                        cur.copy(
+                            db.query_text("staging_copy_events_csv"),
+                            writer=QueuedLibpqWriter(cur),
+                        ) as copy,
                     ):
                         for chunk in fast.csv_chunks():
                             copy.write(chunk)
@@ -129,7 +134,12 @@ def _extract(
                     continue
                 except NotClean as exc:
                     log.info("%s: reading it line by line", exc)
-            with conn.cursor() as cur, cur.copy(db.query_text(f"staging_copy_{source}")) as copy:
+            with (
+                conn.cursor() as cur,
+                cur.copy(
+                    db.query_text(f"staging_copy_{source}"), writer=QueuedLibpqWriter(cur)
+                ) as copy,
+            ):
                 for record in read_records(path, required=required):
                     copy.write_row((window.day, path.name, *to_row(record)))
                     rows += 1

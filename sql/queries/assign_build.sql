@@ -11,7 +11,10 @@ with campaign as (
         campaign.seed,
         campaign.frequency_cap_sends,
         campaign.frequency_cap_days,
-        policy.holdout_share
+        policy.holdout_share,
+        -- the send date as the hash keys spell it, computed once (to_char is not immutable,
+        -- so written inline it ran for every user and every hash)
+        to_char(%(send_date)s::date, 'YYYY-MM-DD') as day_text
     from config.campaigns as campaign
     inner join config.policies as policy
         on campaign.campaign_id = policy.campaign_id
@@ -72,11 +75,11 @@ hashed as (
         campaign.holdout_share,
         bandit.unit_hash(concat_ws(
             chr(31), campaign.campaign_id, eligible.user_id,
-            to_char(%(send_date)s::date, 'YYYY-MM-DD'), campaign.seed::text, 'holdout'
+            campaign.day_text, campaign.seed::text, 'holdout'
         )) as u_holdout,
         bandit.unit_hash(concat_ws(
             chr(31), campaign.campaign_id, eligible.user_id,
-            to_char(%(send_date)s::date, 'YYYY-MM-DD'), campaign.seed::text, 'template'
+            campaign.day_text, campaign.seed::text, 'template'
         )) as u_template
     from eligible
     cross join campaign
@@ -124,7 +127,7 @@ insert into staging.sends (
 )
 select
     md5(concat_ws(
-        chr(31), %(campaign_id)s, to_char(%(send_date)s::date, 'YYYY-MM-DD'), assigned.user_id
+        chr(31), campaign.campaign_id, campaign.day_text, assigned.user_id
     ))::uuid::text,
     %(send_date)s,
     %(campaign_id)s,
@@ -134,4 +137,5 @@ select
     assigned.propensity,
     assigned.is_holdout,
     %(model_version)s
-from assigned;
+from assigned
+cross join campaign;

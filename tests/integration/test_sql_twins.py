@@ -33,6 +33,8 @@ def test_unit_hash_matches_sql(conn: psycopg.Connection[Any], key: str) -> None:
     ("attributes", "names"),
     [
         pytest.param({"age_band": "18-34", "region": "north"}, ["age_band"], id="one"),
+        pytest.param({"age_band": "18-34", "region": "north"}, ["region", "age_band"], id="two"),
+        pytest.param({"b": 1, "aa": True, "ccc": 2.5}, ["ccc", "missing", "aa"], id="three"),
         pytest.param({"b": 1, "aa": True, "ccc": 2.5}, ["ccc", "b", "aa", "missing"], id="typed"),
         pytest.param({"x": "y"}, [], id="none"),
         pytest.param({"ünï": "q\"uote'"}, ["ünï"], id="unicode"),
@@ -48,6 +50,25 @@ def test_segment_key_matches_sql(
     ).fetchone()
     assert row is not None
     assert row[0] == segment_key(attributes, names)
+
+
+def test_segment_key_is_inlined_and_matches_the_loop(conn: psycopg.Connection[Any]) -> None:
+    """Up to three names the key is one SQL expression that the planner inlines (it is
+    computed for every user of every campaign each night); the loop covers what it does not."""
+    plan = conn.execute(
+        "explain (verbose, costs off)"
+        " select bandit.segment_key(attributes, array['region', 'age_band']) from core.users"
+    ).fetchall()
+    assert "segment_key" not in "\n".join(row[0] for row in plan)
+    attributes = json.dumps({"a": 1, "b": None, "c": [1, {"d": "e"}], "dd": "x"})
+    for names in ("{}", "{a}", "{c,a}", "{dd,c,a}", "{a,b,c,dd}", "[0:1]={c,a}", "{a,a,zz}"):
+        row = conn.execute(
+            "select bandit.segment_key(%(a)s::jsonb, %(n)s::text[]),"
+            " bandit.segment_key_loop(%(a)s::jsonb, %(n)s::text[])",
+            {"a": attributes, "n": names},
+        ).fetchone()
+        assert row is not None
+        assert row[0] == row[1], names
 
 
 def test_unit_hash_is_uniform(conn: psycopg.Connection[Any]) -> None:
