@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -154,12 +156,113 @@ def test_send_lists_are_partitioned_by_send_date(conn: psycopg.Connection[Any]) 
     add_sends(conn, [("s1", "2026-01-05", "u1", "a", "{}"), ("s2", "2026-01-06", "u1", "a", "{}")])
     conn.execute("select core.ensure_day_partition('sends', %s)", (D,))
     rows = conn.execute("select send_id, tableoid::regclass::text from core.sends order by 1")
-    assert rows.fetchall() == [("s1", "core.sends_20260105"), ("s2", "core.sends_default")]
+    # a date's rows without a campaign partition of their own wait in the date's default
+    assert rows.fetchall() == [("s1", "core.sends_20260105_default"), ("s2", "core.sends_default")]
     plan = conn.execute(
         "explain (costs off) select * from core.sends where send_date = %s", (D,)
     ).fetchall()
     scans = [line for (line,) in plan if "Scan on" in line]
     assert scans and all("sends_20260105" in line for line in scans), plan
+
+
+def _build(conn: psycopg.Connection[Any], campaign_id: str, users: int) -> None:
+    conn.execute(
+        "insert into staging.sends (send_id, send_date, campaign_id, user_id, template_id,"
+        " segment, propensity, is_holdout, model_version)"
+        " select %(c)s || '-' || g, %(d)s, %(c)s, 'u' || g, 'a', '{}', 0.5, false, 'v'"
+        " from generate_series(1, %(n)s) as g",
+        {"c": campaign_id, "d": D, "n": users},
+    )
+
+
+def _homes(conn: psycopg.Connection[Any]) -> dict[str, set[str]]:
+    rows = conn.execute("select campaign_id, tableoid::regclass::text from core.sends").fetchall()
+    homes: dict[str, set[str]] = {}
+    for campaign_id, table in rows:
+        homes.setdefault(campaign_id, set()).add(table)
+    return homes
+
+
+def test_a_published_list_is_its_campaigns_partition_and_a_republish_replaces_it_in_place(
+    conn: psycopg.Connection[Any],
+) -> None:
+    hostile = "c'); drop table core.sends; --"
+    for campaign_id, users in (("c1", 30), (hostile, 20)):
+        _build(conn, campaign_id, users)
+    conn.execute("select core.ensure_day_partition('sends', %s)", (D,))
+    published = conn.execute(
+        "select core.publish_list_table(%s, 'c1'), core.publish_list_table(%s, %s)",
+        (D, D, hostile),
+    ).fetchone()
+    assert published == (30, 20)
+    homes = _homes(conn)
+    assert len(homes["c1"]) == 1 and len(homes[hostile]) == 1
+    assert homes["c1"] != homes[hostile] and not homes["c1"] & {"core.sends_20260105_default"}
+    (table,) = homes["c1"]
+    indexes = conn.execute(
+        "select count(*) from pg_indexes where schemaname || '.' || tablename = %s", (table,)
+    ).fetchone()
+    assert indexes == (3,)  # the parent's three, adopted by the attach
+    plan = "\n".join(
+        r[0]
+        for r in conn.execute(
+            "explain (costs off) select * from core.sends where send_date = %s"
+            " and campaign_id = 'c1'",
+            (D,),
+        ).fetchall()
+    )
+    assert table.removeprefix("core.") in plan and "_default" not in plan, plan
+    # the campaign has its partition: a republish goes in place (null), and keeps it
+    again = conn.execute("select core.publish_list_table(%s, 'c1')", (D,)).fetchone()
+    assert again == (None,)
+    assert _homes(conn)["c1"] == {table}
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        conn.execute(
+            "insert into core.sends select * from core.sends where campaign_id = 'c1' limit 1"
+        )
+
+
+def test_a_list_whose_rows_wait_in_the_dates_default_is_replaced_in_place(
+    conn: psycopg.Connection[Any],
+) -> None:
+    conn.execute("select core.ensure_day_partition('sends', %s)", (D,))
+    add_sends(conn, [("old", D.isoformat(), "u1", "a", "{}")])
+    _build(conn, "c1", 5)
+    assert conn.execute("select core.publish_list_table(%s, 'c1')", (D,)).fetchone() == (None,)
+    assert _homes(conn) == {"c1": {"core.sends_20260105_default"}}
+    tables = conn.execute(
+        "select count(*) from pg_tables where schemaname = 'core' and tablename like %s",
+        ("sends_20260105_%",),
+    ).fetchone()
+    assert tables == (1,)  # the default only: the attempt was undone
+
+
+def test_two_campaigns_publishing_at_once_queue_for_the_attach(
+    warehouse_url: str, conn: psycopg.Connection[Any]
+) -> None:
+    for campaign_id in ("c1", "c2"):
+        _build(conn, campaign_id, 10)
+    conn.execute("select core.ensure_day_partition('sends', %s)", (D,))
+    conn.commit()
+    with connect(warehouse_url) as first, connect(warehouse_url) as second:
+        assert first.execute("select core.publish_list_table(%s, 'c1')", (D,)).fetchone() == (10,)
+        with ThreadPoolExecutor(1) as pool:
+            waiting = pool.submit(
+                lambda: second.execute(
+                    "select core.publish_list_table(%s, 'c2')", (D,)
+                ).fetchone()
+            )
+            # the first publish goes on reading the date (as its batch checksum does)
+            counted = first.execute(
+                "select count(*) from core.sends where send_date = %s", (D,)
+            ).fetchone()
+            assert counted == (10,)
+            time.sleep(0.5)
+            assert not waiting.done()
+            first.commit()
+            assert waiting.result(timeout=30) == (10,)
+        second.commit()
+    assert {c: len(t) for c, t in _homes(conn).items()} == {"c1": 1, "c2": 1}
 
 
 def test_a_window_extract_reads_only_its_staging_partition(
