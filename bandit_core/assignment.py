@@ -75,8 +75,11 @@ def assign_campaign(conn: psycopg.Connection[Any], stored: StoredCampaign, windo
             f"{window.send_date}, found {len(versions)} model versions: run allocate first"
         )
     params["model_version"] = versions[0][0]
+    # the build's partition is prepared in a transaction of its own, so that campaigns
+    # building at once wait for each other only while one prepares, not while it fills
     with conn.transaction():
-        db.execute(conn, "assign_delete_build", params)
+        db.execute(conn, "assign_prepare_build", params)
+    with conn.transaction():
         rows = db.execute(conn, "assign_build", params)
     log.info("assign %s campaign %s: %d users", window, config.campaign_id, rows)
     return rows

@@ -135,8 +135,17 @@ def test_upgrading_moves_existing_events_into_their_partitions(
             "insert into staging.events (window_date, source_file, line_no) values (%s, 'f', 1)",
             (D,),
         )
+        conn.execute(
+            "insert into staging.sends values ('b1', %s, 'c1', 'u1', 'a', '{}', 0.5, false, 'v')",
+            (D,),
+        )
         conn.commit()
         upgrade(conn)
+        built = conn.execute(
+            "select send_id, tableoid::regclass::text,"
+            " 'staging.sends_20260105_' || left(md5('c1'), 12) from staging.sends"
+        ).fetchall()
+        assert [(b[0], b[1]) for b in built] == [("b1", built[0][2])]  # a build kept as its own
         staged = conn.execute("select tableoid::regclass::text from staging.events").fetchall()
         assert staged == [("staging.events_20260105",)]
         moved = conn.execute("select tableoid::regclass::text from core.sends").fetchall()
@@ -166,6 +175,7 @@ def test_send_lists_are_partitioned_by_send_date(conn: psycopg.Connection[Any]) 
 
 
 def _build(conn: psycopg.Connection[Any], campaign_id: str, users: int) -> None:
+    conn.execute("select staging.prepare_build(%s, %s)", (D, campaign_id))
     conn.execute(
         "insert into staging.sends (send_id, send_date, campaign_id, user_id, template_id,"
         " segment, propensity, is_holdout, model_version)"
@@ -248,9 +258,7 @@ def test_two_campaigns_publishing_at_once_queue_for_the_attach(
         assert first.execute("select core.publish_list_table(%s, 'c1')", (D,)).fetchone() == (10,)
         with ThreadPoolExecutor(1) as pool:
             waiting = pool.submit(
-                lambda: second.execute(
-                    "select core.publish_list_table(%s, 'c2')", (D,)
-                ).fetchone()
+                lambda: second.execute("select core.publish_list_table(%s, 'c2')", (D,)).fetchone()
             )
             # the first publish goes on reading the date (as its batch checksum does)
             counted = first.execute(
@@ -263,6 +271,41 @@ def test_two_campaigns_publishing_at_once_queue_for_the_attach(
             assert waiting.result(timeout=30) == (10,)
         second.commit()
     assert {c: len(t) for c, t in _homes(conn).items()} == {"c1": 1, "c2": 1}
+
+
+def test_a_build_is_its_own_partition_emptied_by_a_rebuild_and_dropped_after_a_week(
+    conn: psycopg.Connection[Any],
+) -> None:
+    _build(conn, "c1", 5)
+    _build(conn, "c2", 3)
+    counts = conn.execute(
+        "select campaign_id, count(*), count(distinct tableoid) from staging.sends"
+        " group by 1 order by 1"
+    ).fetchall()
+    assert counts == [("c1", 5, 1), ("c2", 3, 1)]
+    plan = "\n".join(
+        r[0]
+        for r in conn.execute(
+            "explain (costs off) select count(*) from staging.sends"
+            " where campaign_id = 'c1' and send_date = %s",
+            (D,),
+        ).fetchall()
+    )
+    assert plan.count("Scan on") == 1, plan
+    _build(conn, "c1", 2)  # a rebuild replaces the campaign's build only
+    counts = conn.execute(
+        "select campaign_id, count(*) from staging.sends group by 1 order by 1"
+    ).fetchall()
+    assert counts == [("c1", 2), ("c2", 3)]
+    conn.execute("select staging.prepare_build(%s, 'c1')", (D + dt.timedelta(days=7),))
+    assert conn.execute("select count(*) from staging.sends").fetchone() == (5,)
+    conn.execute("select staging.prepare_build(%s, 'c1')", (D + dt.timedelta(days=8),))
+    assert conn.execute("select count(*) from staging.sends").fetchone() == (0,)
+    days = conn.execute(
+        "select count(*) from pg_tables where schemaname = 'staging' and tablename like %s",
+        ("sends_20260105%",),
+    ).fetchone()
+    assert days == (0,)
 
 
 def test_a_window_extract_reads_only_its_staging_partition(
