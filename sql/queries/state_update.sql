@@ -20,7 +20,7 @@ sent_today as (
 ),
 
 maturing as (
-    select send_id, segment, template_id, send_date, true as new_cohort
+    select send_id, segment, template_id
     from core.sends
     where
         campaign_id = %(campaign_id)s
@@ -54,24 +54,33 @@ late as (
         end
 ),
 
-touched_events as (
-    -- the reward events of the touched sends. Those of the maturing cohort arrived on or after
-    -- its send date (an event precedes its arrival and follows its send), so only the last
-    -- attribution_days of arrivals are read for them; the few late sends are looked up by id
+cohort_events as (
+    -- the maturing cohort's reward events summed per send before they meet the cohort: its
+    -- sends share one send date, so their attribution window is one constant range, and the
+    -- cohort's sends are joined once to these sums instead of being grouped one by one. They
+    -- arrived on or after the cohort's date (an event follows its send and precedes its arrival)
     select
-        touched.send_id, touched.segment, touched.template_id, touched.new_cohort,
-        event.event_id, event.arrival_date, event.value
-    from maturing as touched
-    left join core.events as event
-        on touched.send_id = event.send_id
-        and event.arrival_date >= %(as_of)s::date + 1 - %(attribution_days)s::integer
+        event.send_id,
+        count(*) filter (where event.arrival_date <= %(as_of)s) as n_now,
+        count(*) filter (where event.arrival_date < %(as_of)s) as n_before,
+        coalesce(sum(event.value::numeric) filter (where event.arrival_date <= %(as_of)s), 0)
+            as value_now,
+        coalesce(sum(event.value::numeric) filter (where event.arrival_date < %(as_of)s), 0)
+            as value_before
+    from core.events as event
+    where
+        event.arrival_date >= %(as_of)s::date + 1 - %(attribution_days)s::integer
         and event.event_type = %(reward_event_type)s
-        and event.event_ts >= touched.send_date::timestamp at time zone 'UTC'
         and event.event_ts
-        < (touched.send_date + %(attribution_days)s::integer)::timestamp at time zone 'UTC'
-    union all
+        >= (%(as_of)s::date + 1 - %(attribution_days)s::integer)::timestamp at time zone 'UTC'
+        and event.event_ts < (%(as_of)s::date + 1)::timestamp at time zone 'UTC'
+    group by event.send_id
+),
+
+late_touched_events as (
+    -- the reward events of the few sends a late event touched, looked up by id
     select
-        touched.send_id, touched.segment, touched.template_id, false,
+        touched.send_id, touched.segment, touched.template_id,
         event.event_id, event.arrival_date, event.value
     from late as touched
     left join core.events as event
@@ -84,17 +93,29 @@ touched_events as (
 
 reward_events as (
     select
+        touched.send_id,
+        touched.segment,
+        touched.template_id,
+        true as new_cohort,
+        coalesce(event.n_now, 0) as n_now,
+        coalesce(event.n_before, 0) as n_before,
+        coalesce(event.value_now, 0) as value_now,
+        coalesce(event.value_before, 0) as value_before
+    from maturing as touched
+    left join cohort_events as event
+        on touched.send_id = event.send_id
+    union all
+    select
         send_id,
         segment,
         template_id,
-        new_cohort,
-        count(event_id) filter (where arrival_date <= %(as_of)s) as n_now,
-        count(event_id) filter (where arrival_date < %(as_of)s) as n_before,
-        coalesce(sum(value::numeric) filter (where arrival_date <= %(as_of)s), 0) as value_now,
+        false,
+        count(event_id) filter (where arrival_date <= %(as_of)s),
+        count(event_id) filter (where arrival_date < %(as_of)s),
+        coalesce(sum(value::numeric) filter (where arrival_date <= %(as_of)s), 0),
         coalesce(sum(value::numeric) filter (where arrival_date < %(as_of)s), 0)
-            as value_before
-    from touched_events
-    group by send_id, segment, template_id, new_cohort
+    from late_touched_events
+    group by send_id, segment, template_id
 ),
 
 rewards as (
