@@ -78,7 +78,9 @@ cohort_events as (
 ),
 
 late_touched_events as (
-    -- the reward events of the few sends a late event touched, looked up by id
+    -- the reward events of the few sends a late event touched, looked up by id (summed in
+    -- their own branch below: one grouping over both kinds of send, tagged by kind, gave the
+    -- same states but took 0.33-0.36 s against 0.29-0.30 s per campaign)
     select
         touched.send_id, touched.segment, touched.template_id,
         event.event_id, event.arrival_date, event.value
