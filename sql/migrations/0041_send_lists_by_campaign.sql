@@ -135,14 +135,27 @@ begin
 end
 $$;
 
+-- The names of a send date's table and of a campaign's list partition in it (in core.sends,
+-- and in staging.sends for builds, migration 0042). The list's name carries a digest of the
+-- campaign id, which may hold any text.
+create function core.list_partition(
+    day date, campaign text, out day_table text, out list_table text
+)
+language sql
+stable
+set search_path = pg_catalog, pg_temp
+as $$
+    select t.part, t.part || '_' || left(md5(campaign), 12)
+    from core.day_partition('sends', day) as t
+$$;
+
 -- Publish the built list of a campaign (staging.sends) for a send date as a partition of its
 -- own: created, filled, indexed, analysed and attached, in the caller's transaction, so that
 -- readers see the whole list at its commit or nothing. Returns the rows published, or null
 -- when the list must be replaced in place instead: its date's partition is not partitioned
 -- by campaign (a date published before migration 0041), the campaign has its partition
 -- already (a republish), or rows of the campaign wait in the date's default partition (the
--- attach finds them and is undone). The partition's name carries a digest of the campaign id,
--- which may hold any text.
+-- attach finds them and is undone).
 --
 -- Nothing here reads the date's table before the attach, so two campaigns publishing at once
 -- only queue for the attach (each holds its date's table until it commits) and cannot
@@ -154,10 +167,11 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-    day_table text := 'sends_' || to_char(day, 'YYYYMMDD');
-    list_table text := day_table || '_' || left(md5(campaign), 12);
+    day_table text;
+    list_table text;
     published bigint;
 begin
+    select * into day_table, list_table from core.list_partition(day, campaign);
     if
         (select relkind from pg_class where oid = to_regclass(format('core.%I', day_table)))
         is distinct from 'p'

@@ -34,10 +34,11 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-    day_table text := 'sends_' || to_char(day, 'YYYYMMDD');
-    build_table text := day_table || '_' || left(md5(campaign), 12);
+    day_table text;
+    build_table text;
     old record;
 begin
+    select * into day_table, build_table from core.list_partition(day, campaign);
     -- one preparation at a time: two campaigns must not both create the date's table
     perform pg_advisory_xact_lock(hashtext('staging.prepare_build'));
     if to_regclass(format('staging.%I', build_table)) is not null then
