@@ -22,6 +22,12 @@ latest as (
     from core.events
 ),
 
+-- the first arrival day an event answering one of the dates can have
+events_from as (
+    select min(day) as day
+    from unnest(%(dates)s::date[]) as day
+),
+
 send as not materialized (
     select
         send.send_id,
@@ -42,12 +48,35 @@ send as not materialized (
     where send.campaign_id = %(campaign_id)s and send.send_date = any(%(dates)s::date[])
 ),
 
+-- each answered send's events, summed per send before the join (grouping the events on their
+-- one send id costs less than grouping the joined rows on every column of the send): whether
+-- it was delivered, and its reward events that arrived by the night the campaign learned from,
+-- with the first and last of their times
 answer as (
-    select event.send_id, event.event_type, event.event_ts, event.arrival_date, event.value
+    select
+        event.send_id,
+        bool_or(event.event_type = 'delivered') as delivered,
+        count(*) filter (where event.event_type = campaign.reward_event_type) as reward_events,
+        sum(event.value) filter (where event.event_type = campaign.reward_event_type)
+            as reward_value,
+        min(event.event_ts) filter (where event.event_type = campaign.reward_event_type)
+            as first_ts,
+        max(event.event_ts) filter (where event.event_type = campaign.reward_event_type)
+            as last_ts
     from core.events as event
+    cross join campaign
+    cross join learned
     where
         event.campaign_id = %(campaign_id)s
-        and event.arrival_date >= (select min(day) from unnest(%(dates)s::date[]) as day)
+        and event.arrival_date >= (select day from events_from)
+        and (
+            event.event_type = 'delivered'
+            or (
+                event.event_type = campaign.reward_event_type
+                and event.arrival_date <= learned.as_of
+            )
+        )
+    group by event.send_id
 ),
 
 outcome as (
@@ -58,34 +87,42 @@ outcome as (
         send.is_holdout,
         send.propensity,
         send.matured,
-        coalesce(bool_or(answer.event_type = 'delivered'), false) as delivered,
-        reporting.send_reward(
-            send.matured,
-            send.value_cap,
-            count(answer.send_id) filter (
-                where reporting.counts_as_reward(
-                    answer.event_type, answer.event_ts, answer.arrival_date,
-                    send.reward_event_type, send.send_date, send.attribution_days, send.as_of
+        coalesce(answer.delivered, false) as delivered,
+        case
+            -- no reward event, or the first and the last (so all) within the send's attribution
+            -- window: the sums are the send's
+            when coalesce(answer.reward_events, 0) = 0
+                or (
+                    reporting.counts_as_reward(
+                        send.reward_event_type, answer.first_ts, send.as_of,
+                        send.reward_event_type, send.send_date, send.attribution_days, send.as_of
+                    )
+                    and reporting.counts_as_reward(
+                        send.reward_event_type, answer.last_ts, send.as_of,
+                        send.reward_event_type, send.send_date, send.attribution_days, send.as_of
+                    )
                 )
-            ),
-            coalesce(sum(answer.value) filter (
-                where reporting.counts_as_reward(
-                    answer.event_type, answer.event_ts, answer.arrival_date,
-                    send.reward_event_type, send.send_date, send.attribution_days, send.as_of
+                then reporting.send_reward(
+                    send.matured,
+                    send.value_cap,
+                    coalesce(answer.reward_events, 0),
+                    coalesce(answer.reward_value, 0)
                 )
-            ), 0)
-        ) as reward
+            -- some fall outside it (loaded under a longer window): count them one by one
+            else reporting.recounted_reward(
+                send.send_id, %(campaign_id)s, (select day from events_from), send.matured,
+                send.value_cap, send.reward_event_type, send.send_date, send.attribution_days,
+                send.as_of
+            )
+        end as reward
     from send
     left join answer
         on send.send_id = answer.send_id
     where send.send_date <= (select day from latest)
-    group by
-        send.send_id, send.send_date, send.segment, send.template_id, send.is_holdout,
-        send.propensity, send.matured, send.value_cap
 
     union all
 
-    -- sends no event can have answered yet: no per-send grouping, no join
+    -- sends no event can have answered yet: no join
     select
         send.send_date,
         send.segment,

@@ -229,6 +229,50 @@ def test_rewards_are_attributed_as_the_posterior_update_counts_them(
     assert [s for s, m in matured.items() if not m] == [unmatured]
 
 
+def test_refreshed_outcomes_count_only_reward_events_within_the_window(
+    conn: psycopg.Connection[Any],
+) -> None:
+    # events a day after their send, as a longer attribution window loaded them: the refresh
+    # sums each send's events before the join, and recounts the sends whose events stray
+    apply(conn, campaign_config(attribution_days=1, value_cap=100))
+    _learned(conn, D + dt.timedelta(days=1))  # the late events have arrived by then
+    delivered_click = (("delivered", None, 1),)
+    _send(
+        conn,
+        "a",
+        holdout=False,
+        propensity=0.5,
+        events=delivered_click + (("click", 30.0, 10), ("click", 90.0, 20)),
+    )  # 1.0: capped
+    _send(
+        conn, "a", holdout=False, propensity=0.5, events=(("click", 30.0, 10), ("click", 50.0, 30))
+    )  # 0.3: the second click is a day late
+    _send(conn, "b", holdout=False, propensity=0.5, events=(("click", 80.0, 30),))  # 0.0
+    _send(
+        conn, "b", holdout=False, propensity=0.5, events=delivered_click + (("open", 50.0, 2),)
+    )  # 0.0
+    refresh_outcomes(conn, "c1", Window(D + dt.timedelta(days=1)), attribution_days=1)
+    conn.commit()
+    cells = {
+        row[0]: row[1:]
+        for row in conn.execute(
+            "select template_id, sends, delivered_sends, matured_sends, rewards, reward_sq_sum"
+            " from bandit.daily_outcomes"
+        ).fetchall()
+    }
+    assert cells.keys() == {"a", "b"}
+    assert cells["a"][:3] == (2, 1, 2) and cells["b"][:3] == (2, 1, 2)
+    assert cells["a"][3:] == pytest.approx((1.3, 1.09))
+    assert cells["b"][3:] == (0.0, 0.0)
+    # the same rewards as the view that counts every send's events one by one
+    by_view = dict(
+        conn.execute(
+            "select template_id, sum(reward) from reporting.attributed_sends group by 1"
+        ).fetchall()
+    )
+    assert by_view == pytest.approx({"a": 1.3, "b": 0.0})
+
+
 def test_window_outcomes_show_the_latest_run_of_a_window(conn: psycopg.Connection[Any]) -> None:
     window = dt.date(2026, 1, 4)
     at = dt.datetime(2026, 1, 5, 1, tzinfo=dt.UTC)
