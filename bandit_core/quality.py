@@ -44,6 +44,7 @@ __all__ = [
     "Gates",
     "SourceResult",
     "ValidationResult",
+    "freeze_window_events",
     "validate_window",
 ]
 
@@ -180,6 +181,22 @@ def _load_events(conn: psycopg.Connection[Any], params: dict[str, Any]) -> None:
     db.execute(conn, "events_attach_day_table", params)
 
 
+def freeze_window_events(conn: psycopg.Connection[Any], window: Window) -> None:
+    """Freeze the window's loaded event partition (``events_freeze_window.sql`` says why).
+
+    VACUUM runs outside a transaction, so whatever the connection had open is committed first.
+    """
+    row = db.fetch_one(conn, "events_day_table", {"window_date": window.day})
+    assert row is not None
+    conn.commit()
+    autocommit = conn.autocommit
+    conn.autocommit = True
+    try:
+        db.execute(conn, "events_freeze_window", tables={"target": row[0]})
+    finally:
+        conn.autocommit = autocommit
+
+
 def validate_window(
     conn: psycopg.Connection[Any], window: Window, gates: Gates
 ) -> ValidationResult:
@@ -222,6 +239,8 @@ def validate_window(
             db.execute(conn, "users_load_contacts", params)
             _load_events(conn, params)
             db.execute(conn, "users_apply_unsubscribes", params)
+    if outcome.passed:
+        freeze_window_events(conn, window)
     log.info(
         "validate %s: events %d rows / %d quarantined, users %d rows / %d quarantined%s",
         window,

@@ -200,9 +200,13 @@ def _history_day(conn: psycopg.Connection[Any], day: dt.date, scale: Scale) -> N
         (day, scale.events_per_day),
     )
     conn.commit()
-    # the night's report step kept the outcome cells of the dates it touched
     from bandit_core.outcomes import refresh_outcomes
+    from bandit_core.quality import freeze_window_events
     from bandit_core.window import Window
+
+    # validation froze the window's event partition once loaded
+    freeze_window_events(conn, Window(day))
+    # the night's report step kept the outcome cells of the dates it touched
 
     for campaign_id in _campaign_ids(scale):
         refresh_outcomes(conn, campaign_id, Window(day), attribution_days=ATTRIBUTION_DAYS)

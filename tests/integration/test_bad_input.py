@@ -193,6 +193,32 @@ def test_unreadable_lines_keep_their_raw_text(
     assert rows[-1][3].startswith("q2,s1,c1")
 
 
+def test_a_loaded_window_is_frozen_so_index_scans_skip_its_table(
+    seeded: psycopg.Connection[Any], landing_dir: Path
+) -> None:
+    _land(landing_dir, "event_types.csv")
+    for _ in range(2):  # a first load fills a new partition, a rerun replaces its rows
+        extract_events(seeded, landing_dir, WINDOW)
+        validate_window(seeded, WINDOW, LENIENT)
+        pages = seeded.execute(
+            "select relpages, relallvisible from pg_class"
+            " where oid = 'core.events_20260102'::regclass"
+        ).fetchone()
+        assert pages is not None and pages[0] > 0
+        assert pages[1] == pages[0]  # every page all-visible
+    with seeded.transaction():
+        seeded.execute("set local enable_seqscan = off")
+        seeded.execute("set local enable_bitmapscan = off")
+        plan = "\n".join(
+            row[0]
+            for row in seeded.execute(
+                "explain (analyze, costs off, timing off, summary off)"
+                " select event_id from core.events_20260102 where event_id > ''"
+            )
+        )
+    assert "Index Only Scan" in plan and "Heap Fetches: 0" in plan, plan
+
+
 @pytest.mark.parametrize("fixture", ["empty.csv", "header_only.csv"])
 def test_an_empty_file_when_events_are_due_fails_the_gate(
     seeded: psycopg.Connection[Any], landing_dir: Path, fixture: str
