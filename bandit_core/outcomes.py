@@ -2,10 +2,13 @@
 
 A send date's outcome cells (sends, deliveries, matured sends and rewards per segment x
 template x cohort) change when an event answering one of its sends arrives (late ones
-included), when its attribution window closes, or when its list is (re)published. The report
-step of window ``D`` therefore recomputes the dates answered by the events that arrived since
-the last refreshed night, every date whose window closed meanwhile, and the new send date,
-with the reward functions ``reporting.attributed_sends`` uses (migration 0034) and reading
+included), when such an event starts counting as a reward (once the campaign has learned from
+the night it arrived), when its attribution window closes (by the night the campaign has
+learned up to), or when its list is (re)published. The report step of window ``D`` therefore
+recomputes the dates answered by the events that arrived since the last refreshed night or
+count since, the dates that matured between the night the campaign had learned up to then and
+the one it has learned up to now (``bandit.outcomes_refreshed`` keeps the former), and the
+dates published since, with the reward functions ``reporting.attributed_sends`` uses (migration 0034) and reading
 only the event partitions from the earliest recomputed date on (an event arrives after its
 send), so a night costs what it changed, not the campaign's history. The first refresh of a
 campaign (or one after the table was emptied) builds every date.
@@ -53,20 +56,31 @@ def refresh_outcomes(
     params: dict[str, Any] = {"campaign_id": campaign_id, "as_of": window.day}
     last = db.fetch_one(conn, "reporting_outcomes_last", params)
     since: dt.date = window.day
+    learned_before: dt.date = window.day
     if last is None or last[0] >= window.day or last[1] != attribution_days:
         # a first build, a rerun or backfill, or a changed attribution window (module docstring)
         full = True
     else:
         since = last[0]
-    dates = [
-        row[0]
-        for row in db.fetch_all(
-            conn,
-            "reporting_outcomes_dates",
-            {**params, "since": since, "attribution_days": attribution_days, "full": full},
-        )
-    ]
+        # a refresh from before the night learned was recorded: assume one night less
+        learned_before = last[2] if last[2] is not None else since - dt.timedelta(days=1)
     with conn.transaction():
+        learned = db.fetch_one(conn, "reporting_outcomes_learned", params)
+        params["learned_as_of"] = learned[0] if learned else None
+        dates = [
+            row[0]
+            for row in db.fetch_all(
+                conn,
+                "reporting_outcomes_dates",
+                {
+                    **params,
+                    "since": since,
+                    "learned_before": learned_before,
+                    "attribution_days": attribution_days,
+                    "full": full,
+                },
+            )
+        ]
         db.execute(conn, "reporting_outcomes_delete", {**params, "dates": dates})
         db.execute(conn, "reporting_outcomes_insert", {**params, "dates": dates})
         db.execute(

@@ -9,10 +9,9 @@ with campaign as (
     where campaign_id = %(campaign_id)s
 ),
 
+-- the night the campaign has learned up to (reporting_outcomes_learned.sql)
 learned as (
-    select max(as_of) as as_of
-    from bandit.arm_state
-    where campaign_id = %(campaign_id)s
+    select %(learned_as_of)s::date as as_of
 ),
 
 -- the newest day any event arrived: a loaded event happened on or after its send's day and

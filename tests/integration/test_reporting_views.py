@@ -338,9 +338,9 @@ def test_a_night_recomputes_only_the_send_dates_it_touched(conn: psycopg.Connect
     _learned(conn, D + dt.timedelta(days=1))
     conn.commit()
     touched = refresh_outcomes(conn, "c1", Window(D + dt.timedelta(days=1)), attribution_days=2)
-    # the W dates whose sends the late click could answer (its own and the day before), and
-    # [D - 1, D + 2]: since + 1 - W up to the new send date
-    assert touched == 2 + 4
+    # the W dates whose sends the late click could answer (its own and the day before), D
+    # (matured now that the campaign learned D + 1), and D + 1 and D + 2 (published since)
+    assert touched == 2 + 3
     kept = conn.execute(
         "select send_date, sends, matured_sends, rewards from bandit.daily_outcomes order by 1"
     ).fetchall()
@@ -350,6 +350,31 @@ def test_a_night_recomputes_only_the_send_dates_it_touched(conn: psycopg.Connect
         " from reporting.attributed_sends group by 1 order by 1"
     ).fetchall()
     assert kept == rebuilt
+
+
+def test_a_reward_that_counts_only_once_the_campaign_learned_its_night_is_taken_in(
+    conn: psycopg.Connection[Any],
+) -> None:
+    apply(conn, campaign_config(attribution_days=1))
+    yesterday = D - dt.timedelta(days=1)
+    # a click on yesterday's send that arrived today, refreshed while the campaign had learned
+    # only up to yesterday: not a reward yet
+    send = _send(conn, "a", holdout=False, propensity=1.0, send_date=yesterday)
+    conn.execute(
+        "insert into core.events values ('click', %s, 'c1', 'u', 'a', 'click', %s, null, %s,"
+        " 'f.csv', 1)",
+        (send, dt.datetime.combine(yesterday, dt.time(12), tzinfo=dt.UTC), D),
+    )
+    _learned(conn, yesterday)
+    conn.commit()
+    refresh_outcomes(conn, "c1", Window(D), attribution_days=1)
+    reward = "select rewards from bandit.daily_outcomes where send_date = %s"
+    assert _one(conn, reward, yesterday) == {"rewards": 0.0}
+    # the next night, no new event: the campaign has learned D, so the click counts now
+    _learned(conn, D + dt.timedelta(days=1))
+    conn.commit()
+    refresh_outcomes(conn, "c1", Window(D + dt.timedelta(days=1)), attribution_days=1)
+    assert _one(conn, reward, yesterday) == {"rewards": 1.0}
 
 
 def test_a_rerun_whose_files_lost_an_event_rebuilds_in_full(conn: psycopg.Connection[Any]) -> None:
