@@ -8,10 +8,10 @@ learned up to), or when its list is (re)published. The report step of window ``D
 recomputes the dates answered by the events that arrived since the last refreshed night or
 count since, the dates that matured between the night the campaign had learned up to then and
 the one it has learned up to now (``bandit.outcomes_refreshed`` keeps the former), and the
-dates published since, with the reward functions ``reporting.attributed_sends`` uses (migration 0034) and reading
-only the event partitions from the earliest recomputed date on (an event arrives after its
-send), so a night costs what it changed, not the campaign's history. The first refresh of a
-campaign (or one after the table was emptied) builds every date.
+dates published since. It uses the reward functions of ``reporting.attributed_sends``
+(migration 0034) and reads only the event partitions from the earliest recomputed date on (an
+event arrives after its send), so a night costs what it changed, not the campaign's history.
+The first refresh of a campaign (or one after the table was emptied) builds every date.
 
 A window at or before the last refreshed night is a rerun or a backfill: its files may have
 been replaced, and the send dates that only the removed events answered cannot be found from
