@@ -171,13 +171,56 @@ def _stream(path: Path, header: list[str]) -> Iterator[Any]:
         yield from reader
 
 
-def _parse_distinct(column: Any, parse: Callable[[str], Any], arrow_type: Any) -> Any:
-    """Parse each distinct text of a batch once, with the line reader's function."""
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
+
+
+def _from_numpy(values: np.ndarray, valid: np.ndarray | None, arrow_type: Any) -> Any:
+    """An Arrow array over a NumPy buffer, with ``valid`` as its validity (None: no nulls).
+
+    Built from the buffers rather than with ``pa.array``: on its first call, ``pa.array``
+    imports pandas to ask whether its argument is a pandas object, 0.25-0.4 s of an extract.
+    """
     import pyarrow as pa
 
+    bitmap = None if valid is None else pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.Array.from_buffers(arrow_type, len(values), [bitmap, pa.py_buffer(values)])
+
+
+def _repeated_text(text: str, n: int) -> Any:
+    """An Arrow string array of ``n`` times ``text`` (see ``_from_numpy`` for why not
+    ``pa.repeat``, whose scalar goes through the same check)."""
+    import pyarrow as pa
+
+    data = text.encode("utf-8")
+    offsets = np.arange(n + 1, dtype=np.int64) * len(data)
+    return pa.Array.from_buffers(
+        pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data * n)]
+    )
+
+
+def _epoch_microseconds(ts: dt.datetime) -> int:
+    return (ts - _EPOCH) // _MICROSECOND
+
+
+def _parse_distinct(
+    column: Any,
+    parse: Callable[[str], Any],
+    number: Callable[[Any], float | int],
+    dtype: type[np.generic],
+    arrow_type: Any,
+) -> Any:
+    """Parse each distinct text of a batch once, with the line reader's function.
+
+    ``number`` turns a parsed value into what Arrow stores for ``arrow_type`` (as ``dtype``).
+    """
     encoded = column.dictionary_encode()
-    parsed = pa.array([parse(v) for v in encoded.dictionary.to_pylist()], type=arrow_type)
-    return parsed.take(encoded.indices)
+    parsed = [parse(v) for v in encoded.dictionary.to_pylist()]
+    numbers = np.fromiter(
+        (0 if p is None else number(p) for p in parsed), dtype=dtype, count=len(parsed)
+    )
+    valid = np.fromiter((p is not None for p in parsed), dtype=bool, count=len(parsed))
+    return _from_numpy(numbers, valid, arrow_type).take(encoded.indices)
 
 
 def _staging_batch(
@@ -194,14 +237,16 @@ def _staging_batch(
         batch.column(batch.schema.get_field_index(c)) if c in header else pa.nulls(n, pa.string())
         for c in EVENT_COLUMNS
     ]
-    event_ts = _parse_distinct(raw[6], parse_timestamp, pa.timestamp("us", tz="UTC"))
-    value = _parse_distinct(raw[7], parse_value, pa.float64())
+    event_ts = _parse_distinct(
+        raw[6], parse_timestamp, _epoch_microseconds, np.int64, pa.timestamp("us", tz="UTC")
+    )
+    value = _parse_distinct(raw[7], parse_value, float, np.float64, pa.float64())
     nothing = pa.nulls(n, pa.string())
     return pa.record_batch(
         [
-            pa.repeat(pa.scalar(file.window_date.isoformat()), n),
-            pa.repeat(pa.scalar(file.path.name), n),
-            pa.array(np.arange(offset + 2, offset + n + 2, dtype=np.int64)),
+            _repeated_text(file.window_date.isoformat(), n),
+            _repeated_text(file.path.name, n),
+            _from_numpy(np.arange(offset + 2, offset + n + 2, dtype=np.int64), None, pa.int64()),
             *raw,
             event_ts,
             value,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gzip
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -147,3 +149,25 @@ def test_blank_nul_and_overlong_lines_are_declined(tmp_path: Path) -> None:
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
         assert not _fast_path_reads(path), name
+
+
+def test_the_fast_path_does_not_import_pandas(tmp_path: Path) -> None:
+    # pyarrow imports pandas (0.25-0.4 s) the first time pa.array or pa.scalar runs
+    path = tmp_path / "events.csv"
+    path.write_text(CLEAN, encoding="utf-8")
+    code = (
+        "import sys, datetime as dt\n"
+        "from pathlib import Path\n"
+        "from bandit_core.fast_csv import read_clean_csv\n"
+        f"clean = read_clean_csv(Path({str(path)!r}), dt.date(2026, 1, 2))\n"
+        "assert clean is not None\n"
+        "print(sum(len(chunk) for chunk in clean.csv_chunks()) > 0, 'pandas' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert result.stdout.split() == ["True", "False"]
