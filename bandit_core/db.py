@@ -22,7 +22,7 @@ from psycopg import sql
 
 from bandit_core.errors import WarehouseUnavailable
 
-__all__ = ["SQL_DIR", "connect", "execute", "fetch_all", "fetch_one", "query_text"]
+__all__ = ["SQL_DIR", "connect", "execute", "fetch_all", "fetch_one", "query_text", "statement"]
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 DEFAULT_WORK_MEM = "256MB"
@@ -86,15 +86,19 @@ def execute(
     ``tables`` fills the query's ``{placeholder}`` table names (``schema.table``, quoted as
     identifiers), for the statements whose target is only known at run time.
     """
-    text = query_text(name)
-    query: str | sql.Composed = text
-    if tables is not None:
-        query = sql.SQL(text).format(
-            **{key: sql.Identifier(*table.split(".")) for key, table in tables.items()}
-        )
     with conn.cursor() as cur:
-        cur.execute(query, params)
+        cur.execute(statement(name, tables), params)
         return cur.rowcount
+
+
+def statement(name: str, tables: Mapping[str, str] | None = None) -> str | sql.Composed:
+    """The query file ``name``, its ``{placeholder}`` table names filled from ``tables``."""
+    text = query_text(name)
+    if tables is None:
+        return text
+    return sql.SQL(text).format(
+        **{key: sql.Identifier(*table.split(".")) for key, table in tables.items()}
+    )
 
 
 def fetch_all(

@@ -107,14 +107,21 @@ def _extract(
     to_row: Any,
 ) -> ExtractResult:
     required = REQUIRED_COLUMNS if source == "events" else ("user_id",)
+    params = {"window_date": window.day}
     rows = unparsable = 0
-    if source == "events":
-        with conn.transaction():
-            db.execute(conn, "staging_ensure_partition", {"window_date": window.day})
     with conn.transaction():
-        db.execute(conn, f"staging_delete_{source}", {"window_date": window.day})
+        # a window's first extract of events copies into a new, unindexed table, then indexes,
+        # analyses and attaches it (cheaper than maintaining the index row by row); a rerun
+        # replaces the rows of the attached partition
+        target, fresh = f"staging.{source}", False
         if source == "events":
-            db.execute(conn, "staging_delete_event_rule_hits", {"window_date": window.day})
+            created = db.fetch_one(conn, "staging_create_day_table", params)
+            if created is not None and created[0] is not None:
+                target, fresh = created[0], True
+        if not fresh:
+            db.execute(conn, f"staging_delete_{source}", params)
+        if source == "events":
+            db.execute(conn, "staging_delete_event_rule_hits", params)
         for path in files:
             fast = read_clean_csv(path, window.day) if source == "events" else None
             if fast is not None:
@@ -124,7 +131,7 @@ def _extract(
                         conn.cursor() as cur,
                         # a worker thread sends while this one parses the next block
                         cur.copy(
-                            db.query_text("staging_copy_events_csv"),
+                            db.statement("staging_copy_events_csv", {"target": target}),
                             writer=QueuedLibpqWriter(cur),
                         ) as copy,
                     ):
@@ -137,14 +144,18 @@ def _extract(
             with (
                 conn.cursor() as cur,
                 cur.copy(
-                    db.query_text(f"staging_copy_{source}"), writer=QueuedLibpqWriter(cur)
+                    db.statement(f"staging_copy_{source}", {"target": target}),
+                    writer=QueuedLibpqWriter(cur),
                 ) as copy,
             ):
                 for record in read_records(path, required=required):
                     copy.write_row((window.day, path.name, *to_row(record)))
                     rows += 1
                     unparsable += record.error is not None
-        db.execute(conn, f"staging_analyze_{source}", {"window_date": window.day})
+        if fresh:
+            db.execute(conn, "staging_attach_day_table", params)
+        else:
+            db.execute(conn, f"staging_analyze_{source}", params)
     log.info(
         "extract %s %s: %d files, %d rows, %d unparsable",
         source,

@@ -321,6 +321,32 @@ def test_a_window_extract_reads_only_its_staging_partition(
     assert scans and all("events_20260105" in line for line in scans), plan
 
 
+def test_a_windows_first_extract_is_copied_unindexed_then_attached_and_a_rerun_replaces_it(
+    conn: psycopg.Connection[Any], tmp_path: Path
+) -> None:
+    row = ("e1", "s1", "c1", "u1", "a", "click", "2026-01-05T10:00:00Z", "")
+    # a clean file (the columnar path) and one with a bad timestamp (the line reader)
+    write_events(tmp_path / D.isoformat() / "a.csv", [row])
+    write_events(tmp_path / D.isoformat() / "b.csv", [("e2", *row[1:6], "yesterday", "")])
+    extract_events(conn, tmp_path, Window(D))
+    staged = "select source_file, event_id, tableoid::regclass::text from staging.events"
+    assert sorted(conn.execute(staged).fetchall()) == [
+        ("a.csv", "e1", "staging.events_20260105"),
+        ("b.csv", "e2", "staging.events_20260105"),
+    ]
+    shapes = _index_shapes(conn, "staging.events_20260105")
+    assert [(primary, parent) for primary, _, _, parent in shapes] == [
+        (True, "staging.events_pkey")
+    ]
+    analysed = conn.execute(
+        "select reltuples from pg_class where oid = 'staging.events_20260105'::regclass"
+    ).fetchone()
+    assert analysed == (2,)
+    (tmp_path / D.isoformat() / "b.csv").unlink()
+    extract_events(conn, tmp_path, Window(D))  # a rerun: the same partition, its rows replaced
+    assert conn.execute(staged).fetchall() == [("a.csv", "e1", "staging.events_20260105")]
+
+
 def test_only_the_partitioned_tables_can_be_named(conn: psycopg.Connection[Any]) -> None:
     with pytest.raises(psycopg.errors.RaiseException, match="expected a partitioned table"):
         conn.execute("select core.ensure_day_partition('users', %s)", (D,))
