@@ -50,10 +50,12 @@ send as not materialized (
 -- each answered send's events, summed per send before the join (grouping the events on their
 -- one send id costs less than grouping the joined rows on every column of the send): whether
 -- it was delivered, and its reward events that arrived by the night the campaign learned from,
--- with the first and last of their times
+-- with the first and last of their times. The ids are grouped by their bytes (collation "C",
+-- the same groups as any deterministic collation): at full size the planner sorts them, and
+-- the statement took 8.4 s sorting them under the database's locale, 6.3-7.1 s by bytes
 answer as (
     select
-        event.send_id,
+        event.send_id collate "C" as send_id,
         bool_or(event.event_type = 'delivered') as delivered,
         count(*) filter (where event.event_type = campaign.reward_event_type) as reward_events,
         sum(event.value) filter (where event.event_type = campaign.reward_event_type)
@@ -75,7 +77,7 @@ answer as (
                 and event.arrival_date <= learned.as_of
             )
         )
-    group by event.send_id
+    group by event.send_id collate "C"
 ),
 
 outcome as (
