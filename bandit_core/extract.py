@@ -115,7 +115,7 @@ def _extract(
         # replaces the rows of the attached partition
         target, fresh = f"staging.{source}", False
         if source == "events":
-            created = db.fetch_one(conn, "staging_create_day_table", params)
+            created = db.fetch_one(conn, "day_table_create", {**params, "parent": "staged_events"})
             if created is not None and created[0] is not None:
                 target, fresh = created[0], True
         if not fresh:
@@ -153,7 +153,7 @@ def _extract(
                     rows += 1
                     unparsable += record.error is not None
         if fresh:
-            db.execute(conn, "staging_attach_day_table", params)
+            db.execute(conn, "day_table_attach", {**params, "parent": "staged_events"})
         else:
             db.execute(conn, f"staging_analyze_{source}", params)
     log.info(

@@ -170,7 +170,7 @@ def _load_events(conn: psycopg.Connection[Any], params: dict[str, Any]) -> None:
     maintaining it row by row); the attach comes last, so the default partition it locks is
     locked only until commit. A rerun replaces the rows of the attached partition.
     """
-    row = db.fetch_one(conn, "events_create_day_table", params)
+    row = db.fetch_one(conn, "day_table_create", {**params, "parent": "events"})
     table = row[0] if row else None
     if table is None:
         db.execute(conn, "events_delete_window", params)
@@ -178,7 +178,7 @@ def _load_events(conn: psycopg.Connection[Any], params: dict[str, Any]) -> None:
         db.execute(conn, "events_analyze", params)
         return
     db.execute(conn, "events_load_window", params, tables={"target": table})
-    db.execute(conn, "events_attach_day_table", params)
+    db.execute(conn, "day_table_attach", {**params, "parent": "events"})
 
 
 def freeze_window_events(conn: psycopg.Connection[Any], window: Window) -> None:
