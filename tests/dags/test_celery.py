@@ -174,11 +174,25 @@ class Deployment:
         with psycopg.connect(self.metadata_url) as conn:
             return conn.execute(statement, params).fetchall()
 
+    def task_failures(self) -> str:
+        """The log of every task that failed (one waiting for a retry included), if any."""
+        failed = self.query(
+            "select task_id from task_instance where state in ('failed', 'up_for_retry')"
+        )
+        texts = []
+        for (task_id,) in failed:
+            for path in sorted((self.home / "logs").rglob(f"task_id={task_id}/**/*.log")):
+                texts.append(f"--- {path.relative_to(self.home)}\n{path.read_text()[-4000:]}")
+        return "\n".join(texts) or "\n".join(task_id for (task_id,) in failed)
+
     def wait_for(self, what: str, check: Any) -> Any:
         deadline = time.monotonic() + WAIT_SECONDS
         while time.monotonic() < deadline:
             for name, process in self.processes.items():
                 assert process.poll() is None, f"{name} exited\n{self.logs()}"
+            # a task waiting for its retry would hold the run for its retry delay (5 minutes)
+            failures = self.task_failures()
+            assert not failures, f"a task failed while waiting for {what}:\n{failures}"
             if found := check():
                 return found
             time.sleep(1)

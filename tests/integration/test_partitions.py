@@ -273,6 +273,30 @@ def test_two_campaigns_publishing_at_once_queue_for_the_attach(
     assert {c: len(t) for c, t in _homes(conn).items()} == {"c1": 1, "c2": 1}
 
 
+def test_two_campaigns_creating_the_dates_partition_at_once_do_not_collide(
+    warehouse_url: str, conn: psycopg.Connection[Any]
+) -> None:
+    # each publish creates its send date's partition in a transaction of its own; two at once
+    # (mapped campaign tasks on two Celery slots) both found it missing, and the second failed
+    # on the catalog's unique index when it created it too
+    with connect(warehouse_url) as first, connect(warehouse_url) as second:
+        ensure = "select core.ensure_day_partition('sends', %s)"
+        assert first.execute(ensure, (D,)).fetchone() == (True,)
+        with ThreadPoolExecutor(1) as pool:
+            waiting = pool.submit(lambda: second.execute(ensure, (D,)).fetchone())
+            time.sleep(0.5)
+            assert not waiting.done()
+            first.commit()
+            assert waiting.result(timeout=30) == (False,)
+        second.commit()
+    attached = conn.execute(
+        "select count(*) from pg_inherits where inhparent = 'core.sends'::regclass"
+        " and inhrelid = to_regclass(%s)",
+        (f"core.sends_{D:%Y%m%d}",),
+    ).fetchone()
+    assert attached == (1,)
+
+
 def test_a_build_is_its_own_partition_emptied_by_a_rebuild_and_dropped_after_a_week(
     conn: psycopg.Connection[Any],
 ) -> None:
