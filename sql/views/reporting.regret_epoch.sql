@@ -50,43 +50,37 @@ arm_estimates as (
 ),
 
 picks as (
+    -- each segment's best templates and the values the estimate needs from them, taken in
+    -- the same ordered pass (three joins back to arm_estimates made the planner loop over
+    -- every arm for every segment)
     select
         campaign_id,
         segment,
-        (array_agg(template_id order by mean_even desc nulls last, template_id))[1]
-            as best_even,
-        (array_agg(template_id order by mean_odd desc nulls last, template_id))[1]
-            as best_odd,
         (array_agg(template_id order by mean desc, template_id))[1] as best_all,
-        bool_and(mean_even is not null and mean_odd is not null) as cross_fit
+        bool_and(mean_even is not null and mean_odd is not null) as cross_fit,
+        -- the best on the even dates, valued on the odd ones, and vice versa
+        (array_agg(mean_odd order by mean_even desc nulls last, template_id))[1]
+            as best_even_on_odd,
+        (array_agg(mean_even order by mean_odd desc nulls last, template_id))[1]
+            as best_odd_on_even,
+        (array_agg(mean order by mean desc, template_id))[1] as best_all_mean,
+        (array_agg(variance order by mean desc, template_id))[1] as best_all_variance
     from arm_estimates
     group by campaign_id, segment
 ),
 
 best as (
     select
-        picks.campaign_id,
-        picks.segment,
-        picks.best_all,
-        case when picks.cross_fit then 'cross-fitted' else 'in-sample' end as best_selection,
+        campaign_id,
+        segment,
+        best_all,
+        case when cross_fit then 'cross-fitted' else 'in-sample' end as best_selection,
         case
-            when picks.cross_fit then (on_even.mean_odd + on_odd.mean_even) / 2
-            else top.mean
+            when cross_fit then (best_even_on_odd + best_odd_on_even) / 2
+            else best_all_mean
         end as best_mean,
-        top.variance as best_variance
+        best_all_variance as best_variance
     from picks
-    inner join arm_estimates as on_even
-        on picks.campaign_id = on_even.campaign_id
-        and picks.segment = on_even.segment
-        and picks.best_even = on_even.template_id
-    inner join arm_estimates as on_odd
-        on picks.campaign_id = on_odd.campaign_id
-        and picks.segment = on_odd.segment
-        and picks.best_odd = on_odd.template_id
-    inner join arm_estimates as top
-        on picks.campaign_id = top.campaign_id
-        and picks.segment = top.segment
-        and picks.best_all = top.template_id
 ),
 
 gaps as (
@@ -114,7 +108,9 @@ sent as (
     group by campaign_id, send_date, segment, template_id
 ),
 
-calendar as (
+calendar as materialized (
+    -- materialised: the grid joins it once per priced template, and as a subquery it was
+    -- sorted again for each of them
     select distinct campaign_id, send_date
     from sent
 ),
