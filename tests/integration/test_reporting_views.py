@@ -281,7 +281,16 @@ def test_window_outcomes_show_the_latest_run_of_a_window(conn: psycopg.Connectio
     restaged = {"events": {"rows": 10}, "users": {"rows": 2}}
     runs = [
         ("first", "extract", "success", None, at, staged),
-        ("first", "validate", "success", None, at + dt.timedelta(minutes=1), {}),
+        # what a validation loaded is in its details too; a failed gate loads nothing, so
+        # the window keeps what the first run loaded
+        (
+            "first",
+            "validate",
+            "success",
+            None,
+            at + dt.timedelta(minutes=1),
+            {"events": {"rows": 12, "loaded": 7}},
+        ),
         ("rerun", "extract", "success", None, at + dt.timedelta(hours=1), restaged),
         (
             "rerun",
@@ -317,6 +326,30 @@ def test_window_outcomes_show_the_latest_run_of_a_window(conn: psycopg.Connectio
     assert (row["events_received"], row["user_rows_received"]) == (10, 2)
     assert row["quarantined_by_rule"] == {"bad_timestamp": 2, "unknown_send": 1}
     assert row["gates_failed"] == ["events.quarantine_share"] and row["checks_failed"] == 1
+    assert row["events_loaded"] == 7
+
+
+def test_window_outcomes_count_the_loaded_events_of_a_window_validated_without_the_count(
+    conn: psycopg.Connection[Any],
+) -> None:
+    # audit details written before validation recorded what it loaded: the window's events
+    # are counted instead
+    window = dt.date(2026, 1, 4)
+    at = dt.datetime(2026, 1, 5, 1, tzinfo=dt.UTC)
+    for step in ("extract", "validate"):
+        conn.execute(
+            "insert into audit.runs (dag_run_id, window_date, step, status, started_at,"
+            " finished_at, details) values ('old', %s, %s, 'success', %s, %s, '{}')",
+            (window, step, at, at),
+        )
+    for n in range(3):
+        conn.execute(
+            "insert into core.events values (%s, 's', 'c1', 'u', 'a', 'click', %s, null, %s,"
+            " 'f.csv', %s)",
+            (f"e{n}", at, window, n + 1),
+        )
+    conn.commit()
+    assert _one(conn, "select events_loaded from reporting.window_outcomes")["events_loaded"] == 3
 
 
 def test_a_night_recomputes_only_the_send_dates_it_touched(conn: psycopg.Connection[Any]) -> None:
