@@ -23,20 +23,17 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 from cryptography.fernet import Fernet
-from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from bandit_core.db import connect
 from smartarm.airflow_runner import DAG_ID, DAGS_FOLDER, run_nightly
 from smartarm.warehouse import airflow_connection
-from tests.conftest import with_database
 from tests.support import add_users, apply, campaign_config, write_events
 
 AIRFLOW = Path(sys.executable).with_name("airflow")
@@ -77,22 +74,6 @@ def _sqlalchemy_url(url: str) -> str:
         database=str(params["dbname"]),
         query=query,
     ).render_as_string(hide_password=False)
-
-
-@pytest.fixture
-def metadata_url(server_url: str) -> Iterator[str]:
-    """A PostgreSQL database for Airflow's metadata (a Celery deployment cannot use SQLite)."""
-    name = f"airflow_celery_{os.getpid()}"
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(
-            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-        )
-        admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    yield with_database(server_url, name)
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(
-            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-        )
 
 
 class Deployment:
@@ -248,8 +229,10 @@ def _world(url: str, landing: Path, reports: Path, yesterday: dt.date) -> None:
 
 
 def test_scheduled_run_on_celery_runs_campaigns_in_parallel(
-    warehouse_url: str, server_url: str, metadata_url: str, tmp_path: Path, airflow_metadata: None
+    warehouse_url: str, empty_database_url: str, tmp_path: Path, airflow_metadata: None
 ) -> None:
+    # Airflow's metadata: an empty database on the test server (Celery cannot share SQLite)
+    metadata_url = empty_database_url
     redis_url = _redis_url()
     yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
     landing, reports = tmp_path / "landing", tmp_path / "reports"
