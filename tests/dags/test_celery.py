@@ -28,6 +28,7 @@ from typing import Any
 
 import psycopg
 import pytest
+import redis
 from cryptography.fernet import Fernet
 from psycopg.conninfo import conninfo_to_dict
 
@@ -44,8 +45,6 @@ WAIT_SECONDS = 300
 
 def _redis_url() -> str:
     url = os.environ.get("SMARTARM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    import redis
-
     try:
         redis.Redis.from_url(url, socket_connect_timeout=2).ping()
     except redis.RedisError as exc:
@@ -83,6 +82,7 @@ class Deployment:
         self.home = home
         self.metadata_url = metadata_url
         self.queue = f"smartarm-test-{uuid.uuid4().hex[:8]}"
+        self.redis_url = redis_url
         api_port = _free_port()
         database = _sqlalchemy_url(metadata_url)
         self.env = {
@@ -143,6 +143,11 @@ class Deployment:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+        # the broker keeps the queue's bindings (and any task left in it): remove them
+        broker = redis.Redis.from_url(self.redis_url)
+        leftovers = list(broker.scan_iter(match=f"*{self.queue}*"))
+        if leftovers:
+            broker.delete(*leftovers)
 
     def logs(self) -> str:
         tails = []
