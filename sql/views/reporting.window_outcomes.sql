@@ -70,7 +70,7 @@ select
     run_summary.failed_steps,
     run_summary.first_error,
     run_summary.campaigns_published,
-    coalesce(extracted.events, 0) as events_received,
+    coalesce((latest.extracted -> 'events' ->> 'rows')::bigint, 0) as events_received,
     loaded.events_loaded,
     quarantined.events_quarantined,
     quarantined.quarantined_by_rule,
@@ -80,35 +80,27 @@ select
     gates.gates_failed,
     run_summary.running_steps
 from run_summary
-left join lateral (
-    select
-        (extracted.details -> 'events' ->> 'rows')::bigint as events,
-        (extracted.details -> 'users' ->> 'rows')::bigint as users
-    from audit.runs as extracted
-    where
-        extracted.window_date = run_summary.window_date
-        and extracted.step = 'extract'
-        and extracted.status = 'success'
-    order by extracted.finished_at desc, extracted.run_key desc
-    limit 1
-) as extracted on true
 cross join lateral (
-    -- what the window's latest successful validation loaded, from its audit details (a
-    -- failed gate loads nothing and leaves what an earlier attempt loaded, and a rerun
-    -- replaces the window's events); counted in the window's partition only for a window
-    -- validated before the details held the count. Counting every shown window's partition
-    -- read up to 14,000,000 rows for the report's last seven windows at full size.
+    -- the details of the window's latest successful extract and validation, one lookup
+    select
+        (array_agg(details order by finished_at desc, run_key desc)
+            filter (where step = 'extract'))[1] as extracted,
+        (array_agg(details order by finished_at desc, run_key desc)
+            filter (where step = 'validate'))[1] as validated
+    from audit.runs
+    where
+        window_date = run_summary.window_date
+        and step in ('extract', 'validate')
+        and status = 'success'
+) as latest
+cross join lateral (
+    -- what the window's latest successful validation loaded (a failed gate loads nothing and
+    -- leaves what an earlier attempt loaded, and a rerun replaces the window's events);
+    -- counted in the window's partition only for a window validated before the details held
+    -- the count. Counting every shown window's partition read up to 14,000,000 rows for the
+    -- report's last seven windows at full size.
     select coalesce(
-        (
-            select (validated.details -> 'events' ->> 'loaded')::bigint
-            from audit.runs as validated
-            where
-                validated.window_date = run_summary.window_date
-                and validated.step = 'validate'
-                and validated.status = 'success'
-            order by validated.finished_at desc, validated.run_key desc
-            limit 1
-        ),
+        (latest.validated -> 'events' ->> 'loaded')::bigint,
         (
             select count(*)
             from core.events
@@ -137,7 +129,7 @@ cross join lateral (
 ) as quarantined
 cross join lateral (
     select
-        coalesce(extracted.users, 0) as user_rows_received,
+        coalesce((latest.extracted -> 'users' ->> 'rows')::bigint, 0) as user_rows_received,
         (select count(*) from quarantine.users where window_date = run_summary.window_date)
             as user_rows_quarantined
 ) as users
