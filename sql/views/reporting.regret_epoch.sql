@@ -63,7 +63,7 @@ picks as (
             as best_even_on_odd,
         (array_agg(mean_even order by mean_odd desc nulls last, template_id))[1]
             as best_odd_on_even,
-        (array_agg(mean order by mean desc, template_id))[1] as best_all_mean,
+        max(mean) as best_all_mean,
         (array_agg(variance order by mean desc, template_id))[1] as best_all_variance
     from arm_estimates
     group by campaign_id, segment
