@@ -30,9 +30,9 @@ import psycopg
 import pytest
 import redis
 from cryptography.fernet import Fernet
-from psycopg.conninfo import conninfo_to_dict
 
 from bandit_core.db import connect
+from bandit_core.expectations import sqlalchemy_url
 from smartarm.airflow_runner import DAG_ID, DAGS_FOLDER, run_nightly
 from smartarm.warehouse import airflow_connection
 from tests.support import add_users, apply, campaign_config, write_events
@@ -58,23 +58,6 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _sqlalchemy_url(url: str) -> str:
-    """A libpq URL as SQLAlchemy's psycopg2 URL (a Unix-socket host goes in the query)."""
-    from sqlalchemy.engine import URL
-
-    params = conninfo_to_dict(url)
-    query = {"host": str(params["host"])} if str(params.get("host", "")).startswith("/") else {}
-    return URL.create(
-        "postgresql+psycopg2",
-        username=str(params.get("user") or "postgres"),
-        password=str(params["password"]) if params.get("password") else None,
-        host=None if query else str(params.get("host") or "127.0.0.1"),
-        port=int(str(params["port"])) if params.get("port") else None,
-        database=str(params["dbname"]),
-        query=query,
-    ).render_as_string(hide_password=False)
-
-
 class Deployment:
     """Airflow's services as separate processes, configured like docker-compose.yaml."""
 
@@ -84,7 +67,8 @@ class Deployment:
         self.queue = f"smartarm-test-{uuid.uuid4().hex[:8]}"
         self.redis_url = redis_url
         api_port = _free_port()
-        database = _sqlalchemy_url(metadata_url)
+        with psycopg.connect(metadata_url) as conn:
+            database = sqlalchemy_url(conn)
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")},
             "AIRFLOW_HOME": str(home),
