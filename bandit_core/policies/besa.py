@@ -55,8 +55,8 @@ from bandit_core.policies.compiled import (
     argmax_ties,
     choose_repeated,
     jit,
+    jit_closure,
     jit_inline,
-    jit_uncached,
     record,
     state_tuple,
 )
@@ -204,7 +204,7 @@ def insertion_sort(less: Callable[..., bool]) -> Callable[..., None]:
     ``binarysort`` inserts the rest by binary search: the very comparisons CPython makes.
     """
 
-    @jit_uncached
+    @jit_closure
     def sort(items: IntArray, context: Any, rng: Any) -> None:
         k = items.size
         if k < 2:
@@ -249,7 +249,7 @@ def _tree_winner(table: FloatArray, candidates: IntArray, rng: Any) -> int:
     return left if d > 0 or (d == 0 and rng.random() < 0.5) else right
 
 
-@jit_uncached
+@jit
 def _choose(st: tuple[np.ndarray, ...], r: int, params: FloatArray, rng: Any) -> int:
     """One decision: params[0] is 0 for the sort tournament, 1 for the tree."""
     pulls, order, scratch, table = st[0][r], st[_ORDER][r], st[3][r], st[_TABLE]
@@ -286,7 +286,7 @@ def _observe(
     record(st, r, arm, reward, params, rng)
 
 
-@jit_uncached
+@jit
 def _batch_wins(
     st: tuple[np.ndarray, ...], params: FloatArray, draws: int, rng: Any, wins: FloatArray
 ) -> None:

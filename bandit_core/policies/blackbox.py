@@ -38,7 +38,7 @@ from bandit_core.policies.base import (
     OnlineState,
     Policy,
 )
-from bandit_core.policies.compiled import OnlineKernel, jit_uncached, record
+from bandit_core.policies.compiled import OnlineKernel, jit_closure, record
 from bandit_core.policies.queues import empty_queues, pop, push, reserve_queues
 
 __all__ = ["BB_PREFIX", "BlackBox"]
@@ -55,7 +55,7 @@ def _qpmd(
 ) -> tuple[Callable[..., int], Callable[..., None]]:
     """BB's compiled choose and observe around a base's, built once per base."""
 
-    @jit_uncached
+    @jit_closure
     def choose(st: tuple[np.ndarray, ...], r: int, params: FloatArray, rng: Any) -> int:
         head, tail, length, used, values, link = st[_QUEUES:_BASE]
         base = st[_BASE:]
@@ -69,7 +69,7 @@ def _qpmd(
         st[_PLAYING][r, 0] = playing
         return int(playing)
 
-    @jit_uncached
+    @jit_closure
     def observe(
         st: tuple[np.ndarray, ...], r: int, arm: int, reward: float, params: FloatArray, rng: Any
     ) -> None:

@@ -25,12 +25,16 @@ if any (a blackbox policy's base). Randomness comes from the
 from __future__ import annotations
 
 import functools
+import hashlib
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 import numba
 import numpy as np
+from numba.core.caching import FunctionCache, NullCache
+from numba.core.dispatcher import Dispatcher
 
 from bandit_core.policies.base import FloatArray, IntArray, OnlineState
 
@@ -44,6 +48,7 @@ __all__ = [
     "index_kernel",
     "index_rows",
     "jit",
+    "jit_closure",
     "jit_inline",
     "jit_uncached",
     "observe_rows",
@@ -68,10 +73,72 @@ def jit_inline(fn: _F) -> _F:
 
 
 def jit_uncached(fn: _F) -> _F:
-    """Compile ``fn`` once per process: closures, functions with ctypes globals, and functions
-    taking other compiled functions as arguments (Numba cannot cache every specialisation of
-    those on disk)."""
+    """Compile ``fn`` once per process, never cached on disk: for functions whose machine code
+    holds an address valid in one process only (a ctypes function pointer). Call such a
+    function only from ``jit_closure`` closures, which see that and stay uncached too."""
     return cast(_F, numba.njit(cache=False)(fn))
+
+
+def jit_closure(fn: _F) -> _F:
+    """Compile ``fn``, a closure over other compiled functions, cached on disk under a key
+    made of what it closes over (``_ClosureCache``); compiled once per process instead when
+    something it closes over cannot be keyed that way (an uncached function, say)."""
+    cells = _closure_key(fn)
+    dispatcher = numba.njit(cache=False)(fn)
+    if cells is not None:
+        # what Dispatcher.enable_caching does, with the key below
+        setattr(dispatcher, "_cache", _ClosureCache(fn, cells))  # noqa: B010
+    return cast(_F, dispatcher)
+
+
+class _ClosureCache(FunctionCache):
+    """Numba's on-disk cache, keyed for a closure by what its cells hold.
+
+    Numba keys a closure by pickling its cells, and a compiled function pickles with an id
+    drawn afresh in every process: the key never matched twice, and every run stored one
+    more copy. Here a cell holding a compiled function is keyed by that function's module,
+    name and source file's content, and by its own cells in turn (``_closure_key``).
+    As with Numba's own cache, a change to a function that a cell's function reaches
+    through its globals, in another file, is not seen: clear the ``__pycache__`` then.
+    """
+
+    def __init__(self, py_func: Callable[..., Any], cells: str) -> None:
+        super().__init__(py_func)  # type: ignore[no-untyped-call]
+        self._cells = cells
+
+    def _index_key(self, sig: Any, codegen: Any) -> tuple[Any, ...]:
+        code = hashlib.sha256(self._py_func.__code__.co_code).hexdigest()
+        cells = hashlib.sha256(self._cells.encode()).hexdigest()
+        return (sig, codegen.magic_tuple(), (code, cells))
+
+
+@functools.cache
+def _file_digest(path: str) -> str:
+    with open(path, "rb") as source:
+        return hashlib.sha256(source.read()).hexdigest()
+
+
+def _closure_key(fn: Callable[..., Any]) -> str | None:
+    """A description of ``fn``'s cells that is the same in every process, or None."""
+    parts = []
+    for cell in fn.__closure__ or ():
+        value = cell.cell_contents
+        if isinstance(value, Dispatcher):
+            if isinstance(getattr(value, "_cache", None), NullCache):
+                return None
+            py_func = value.py_func
+            source = inspect.getsourcefile(py_func)
+            inner = _closure_key(py_func)
+            if source is None or inner is None:
+                return None
+            parts.append(
+                f"{py_func.__module__}.{py_func.__qualname__}:{_file_digest(source)}({inner})"
+            )
+        elif isinstance(value, bool | int | float | str):
+            parts.append(repr(value))
+        else:
+            return None
+    return ",".join(parts)
 
 
 def _no_arrays(rows: int, k: int) -> tuple[np.ndarray, ...]:
@@ -150,7 +217,7 @@ def argmax_rows(values: FloatArray, rng: Any, out: IntArray) -> None:
 def choose_rows(choose: Callable[..., int]) -> Callable[..., None]:
     """``run(st, params, rows, rng, out)``: one decision for each of ``rows``, in order."""
 
-    @jit_uncached
+    @jit_closure
     def run(
         st: tuple[np.ndarray, ...], params: FloatArray, rows: IntArray, rng: Any, out: IntArray
     ) -> None:
@@ -165,7 +232,7 @@ def choose_repeated(choose: Callable[..., int]) -> Callable[..., None]:
     """``run(st, params, rows, counts, rng, out)``: ``counts[i]`` consecutive decisions of row
     ``rows[i]`` with nothing observed between, their arms in ``out[i, :counts[i]]``."""
 
-    @jit_uncached
+    @jit_closure
     def run(
         st: tuple[np.ndarray, ...],
         params: FloatArray,
@@ -186,7 +253,7 @@ def observe_rows(observe: Callable[..., None]) -> Callable[..., None]:
     """``run(st, params, rows, arms, rewards, rng)``: feed rewards in the given order (a row
     may appear several times)."""
 
-    @jit_uncached
+    @jit_closure
     def run(
         st: tuple[np.ndarray, ...],
         params: FloatArray,
@@ -206,7 +273,7 @@ def index_rows(index: Callable[..., None]) -> Callable[..., None]:
     """``run(pulls, sums, squares, params, rng, out)``: an index policy's indices for every
     row of (B, K) statistics."""
 
-    @jit_uncached
+    @jit_closure
     def run(
         pulls: FloatArray,
         sums: FloatArray,
@@ -261,7 +328,7 @@ def index_kernel(index: Callable[..., None]) -> Callable[..., int]:
     ``out``; the choice uses the state's scratch row for them. Built once per index function.
     """
 
-    @jit_uncached
+    @jit_closure
     def choose(st: tuple[np.ndarray, ...], r: int, params: FloatArray, rng: Any) -> int:
         out = st[3][r]
         index(st[0][r], st[1][r], st[2][r], params, rng, out)

@@ -24,7 +24,7 @@ import numpy as np
 
 from bandit_core.policies.base import ArmStats, FloatArray
 from bandit_core.policies.beta import probability_best
-from bandit_core.policies.compiled import OnlineKernel, jit, jit_uncached, record
+from bandit_core.policies.compiled import OnlineKernel, jit, jit_closure, record
 from bandit_core.policies.index import IndexPolicy
 
 __all__ = ["ThompsonSampling", "beta_draws"]
@@ -37,7 +37,7 @@ def beta_draws(posterior: Callable[..., tuple[float, float]]) -> Callable[..., N
     Built once per posterior function (Thompson sampling and PR2 share one, PR3 has its own).
     """
 
-    @jit_uncached
+    @jit_closure
     def draws(
         pulls: FloatArray,
         sums: FloatArray,

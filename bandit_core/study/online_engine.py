@@ -20,7 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 from bandit_core.policies.base import FloatArray, IntArray, Policy
-from bandit_core.policies.compiled import jit_inline, jit_uncached, state_tuple
+from bandit_core.policies.compiled import jit_closure, jit_inline, state_tuple
 from bandit_core.study.regret import RegretRecorder, RegretSamples
 from bandit_core.study.scenario import Scenario
 from bandit_core.study.traffic import ArrivalStream
@@ -69,12 +69,10 @@ def _heap_pop(due: FloatArray, arm: IntArray, value: FloatArray, n: int) -> int:
 
 
 @functools.cache
-def _decide_block(
-    choose: Callable[..., int], observe: Callable[..., None]
-) -> Callable[..., None]:
+def _decide_block(choose: Callable[..., int], observe: Callable[..., None]) -> Callable[..., None]:
     """The compiled block loop around a policy's ``choose`` and ``observe`` (built once)."""
 
-    @jit_uncached
+    @jit_closure
     def run(
         st: tuple[np.ndarray, ...],
         params: FloatArray,
