@@ -11,7 +11,7 @@ overlapping posteriors then need about two arms' worth of points, not ten. Insid
 interval the densities are evaluated at Gauss-Legendre nodes and the CDFs at those nodes come
 from the same node values by spectral (collocation) integration, anchored on exact ``betainc``
 values. That avoids evaluating the incomplete Beta function ``K x grid`` times (see
-``quadrature``): 1000 bandits of 10 arms take about 0.06 s. Against adaptive quadrature, over 300
+``quadrature``): 1000 bandits of 10 arms take about 0.025 s. Against adaptive quadrature, over 300
 random problems (2 to 11 arms, 0 to 10^6 pulls, priors 1 or 0.5) the 99th percentile of the
 largest error is 7e-6 and the largest 1.3e-5 (with a prior of 0.5: densities singular at 0 or 1
 are anchored on exact CDFs and keep every arm's points).

@@ -21,6 +21,7 @@ from functools import lru_cache
 import numpy as np
 
 from bandit_core.policies.base import FloatArray
+from bandit_core.policies.compiled import jit
 
 __all__ = ["NODES", "GridIntegral", "interval_nodes", "needed_points", "trim_to_widest"]
 
@@ -89,6 +90,10 @@ class GridIntegral:
             interval masses from ``cdf_start`` (then each arm's masses are rescaled to add up
             to ``1 − cdf_start``, which removes the small collocation drift).
         cdf_start: exact CDFs at ``grid[:, 0]``, shape (n, K); needed when ``cdf_grid`` is None.
+
+    Both integrals are computed at once, one bandit at a time in compiled code
+    (``_integrate``): as NumPy over the whole block, the (n, K, G−1, NODES) temporaries of
+    the masses, CDFs and products cost three times the arithmetic.
     """
 
     def __init__(
@@ -98,54 +103,97 @@ class GridIntegral:
         cdf_grid: FloatArray | None = None,
         cdf_start: FloatArray | None = None,
     ) -> None:
-        _, w, integ = _collocation(NODES)
-        h = np.diff(grid, axis=1)
-        mass = density * h[:, None, :, None]  # dF per unit of the interval's own coordinate
-        step = mass @ w  # mass of each interval, (n, K, G−1)
-        if cdf_grid is not None:
-            before = cdf_grid[..., :-1]
-            ratio = np.diff(cdf_grid, axis=2) / np.maximum(step, 1e-300)
-            mass = mass * np.where(step > 0, ratio, 0.0)[..., None]
-        else:
-            if cdf_start is None:
-                raise ValueError("GridIntegral needs cdf_grid or cdf_start")
-            scale = (1.0 - cdf_start) / np.maximum(np.sum(step, axis=2), 1e-300)
-            mass = mass * scale[:, :, None, None]
-            step = step * scale[:, :, None]
-            before = cdf_start[:, :, None] + np.cumsum(step, axis=2) - step
-        self.grid = grid
-        self.weights = w
-        self.mass = mass
-        # the collocated integrals as one matrix product over every interval of every arm (a
-        # stacked ``@`` would run one small product per bandit and arm)
-        cdf: FloatArray = (mass.reshape(-1, NODES) @ integ.T).reshape(mass.shape)
-        cdf += before[..., None]
-        self.cdf = np.clip(cdf, 0.0, 1.0, out=cdf)
+        if cdf_grid is None and cdf_start is None:
+            raise ValueError("GridIntegral needs cdf_grid or cdf_start")
+        n, k = density.shape[:2]
+        t, w, integ = _collocation(NODES)
+        self._best = np.empty((n, k))
+        self._max = np.empty(n)
+        _integrate(
+            np.ascontiguousarray(grid, dtype=np.float64),
+            np.ascontiguousarray(density, dtype=np.float64),
+            np.zeros((n, k, 1)) if cdf_grid is None else np.ascontiguousarray(cdf_grid),
+            np.zeros((n, k)) if cdf_start is None else np.ascontiguousarray(cdf_start),
+            cdf_grid is not None,
+            w,
+            integ,
+            self._best,
+            self._max,
+        )
 
     def probability_best(self) -> FloatArray:
         """P(arm is the largest), shape (n, K) (not renormalised)."""
-        cdf = self.cdf
-        k = cdf.shape[1]
-        # product of the other arms' CDFs via prefix and suffix products (no division by 0),
-        # one arm at a time in place: the same products as a cumprod along the arm axis,
-        # without its strided passes and copies (this is the hot loop of the batch engine)
-        prefix = np.empty_like(cdf)
-        suffix = np.empty_like(cdf)
-        prefix[:, 0] = 1.0
-        for i in range(1, k):
-            np.multiply(prefix[:, i - 1], cdf[:, i - 1], out=prefix[:, i])
-        suffix[:, k - 1] = 1.0
-        for i in range(k - 2, -1, -1):
-            np.multiply(suffix[:, i + 1], cdf[:, i + 1], out=suffix[:, i])
-        np.multiply(self.mass, prefix, out=prefix)
-        prefix *= suffix
-        p = np.sum(prefix @ self.weights, axis=-1)
-        return np.asarray(np.clip(p, 0.0, None), dtype=np.float64)
+        return self._best
 
     def expected_max(self) -> FloatArray:
         """E[max_j θ_j], shape (n,)."""
-        survival = 1.0 - np.prod(self.cdf, axis=1)  # (n, G−1, NODES)
-        h = np.diff(self.grid, axis=1)
-        return np.asarray(
-            self.grid[:, 0] + np.sum((survival @ self.weights) * h, axis=1), dtype=np.float64
-        )
+        return self._max
+
+
+@jit
+def _integrate(
+    grid: FloatArray,
+    density: FloatArray,
+    cdf_grid: FloatArray,
+    cdf_start: FloatArray,
+    exact_grid: bool,
+    w: FloatArray,
+    integ: FloatArray,
+    best: FloatArray,
+    top: FloatArray,
+) -> None:
+    """``GridIntegral``'s two integrals for every bandit, into ``best`` (n, K) and ``top`` (n,)."""
+    n, k, intervals, q = density.shape
+    mass = np.empty((k, intervals, q))
+    cdf = np.empty((k, intervals, q))
+    prefix = np.empty(k)
+    for r in range(n):
+        for i in range(k):
+            # each interval's mass at its nodes, rescaled to the exact CDF steps
+            total = 0.0
+            for g in range(intervals):
+                h = grid[r, g + 1] - grid[r, g]
+                step = 0.0
+                for j in range(q):
+                    mass[i, g, j] = density[r, i, g, j] * h
+                    step += mass[i, g, j] * w[j]
+                if exact_grid:
+                    ratio = (cdf_grid[r, i, g + 1] - cdf_grid[r, i, g]) / max(step, 1e-300)
+                    for j in range(q):
+                        mass[i, g, j] *= ratio if step > 0.0 else 0.0
+                total += step
+            scale = (1.0 - cdf_start[r, i]) / max(total, 1e-300)
+            before = cdf_start[r, i]
+            for g in range(intervals):
+                if exact_grid:
+                    before = cdf_grid[r, i, g]
+                else:
+                    for j in range(q):
+                        mass[i, g, j] *= scale
+                for j in range(q):
+                    value = before
+                    for m in range(q):
+                        value += integ[j, m] * mass[i, g, m]
+                    cdf[i, g, j] = min(max(value, 0.0), 1.0)
+                if not exact_grid:
+                    for j in range(q):
+                        before += mass[i, g, j] * w[j]
+        # P(i best) = ∫ f_i Π_{j≠i} F_j, the product from prefix and suffix products
+        for i in range(k):
+            best[r, i] = 0.0
+        below = 0.0
+        for g in range(intervals):
+            h = grid[r, g + 1] - grid[r, g]
+            for j in range(q):
+                running = 1.0
+                for i in range(k):
+                    prefix[i] = running
+                    running *= cdf[i, g, j]
+                below += (1.0 - running) * w[j] * h
+                suffix = 1.0
+                for i in range(k - 1, -1, -1):
+                    best[r, i] += w[j] * mass[i, g, j] * prefix[i] * suffix
+                    suffix *= cdf[i, g, j]
+        for i in range(k):
+            best[r, i] = max(best[r, i], 0.0)
+        top[r] = grid[r, 0] + below
