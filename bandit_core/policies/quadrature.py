@@ -162,7 +162,8 @@ def _integrate(
                     for j in range(q):
                         mass[i, g, j] *= ratio if step > 0.0 else 0.0
                 total += step
-            scale = (1.0 - cdf_start[r, i]) / max(total, 1e-300)
+            # without exact CDFs, the masses are rescaled to add up to 1 − F(start)
+            scale = 1.0 if exact_grid else (1.0 - cdf_start[r, i]) / max(total, 1e-300)
             before = cdf_start[r, i]
             for g in range(intervals):
                 if exact_grid:
@@ -181,7 +182,7 @@ def _integrate(
         # P(i best) = ∫ f_i Π_{j≠i} F_j, the product from prefix and suffix products
         for i in range(k):
             best[r, i] = 0.0
-        below = 0.0
+        above = 0.0  # ∫ (1 − Π_j F_j) from the grid's start: E[max] − start
         for g in range(intervals):
             h = grid[r, g + 1] - grid[r, g]
             for j in range(q):
@@ -189,11 +190,11 @@ def _integrate(
                 for i in range(k):
                     prefix[i] = running
                     running *= cdf[i, g, j]
-                below += (1.0 - running) * w[j] * h
+                above += (1.0 - running) * w[j] * h
                 suffix = 1.0
                 for i in range(k - 1, -1, -1):
                     best[r, i] += w[j] * mass[i, g, j] * prefix[i] * suffix
                     suffix *= cdf[i, g, j]
         for i in range(k):
             best[r, i] = max(best[r, i], 0.0)
-        top[r] = grid[r, 0] + below
+        top[r] = grid[r, 0] + above
