@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from collections.abc import Sequence
@@ -81,6 +82,26 @@ def _positive(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, found {text!r}")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, found {text!r}")
+    return value
+
+
+def _positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"expected a positive number, found {text!r}")
     return value
 
 
@@ -202,7 +223,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     horizon = sim.add_mutually_exclusive_group(required=True)
     horizon.add_argument("--decisions", type=_positive, help="horizon in decisions")
-    horizon.add_argument("--days", type=float, help="horizon in days (decisions = days x traffic)")
+    horizon.add_argument(
+        "--days", type=_positive_number, help="horizon in days (decisions = days x traffic)"
+    )
     sim.add_argument(
         "--architecture",
         choices=("online", "batch", "nightly"),
@@ -245,7 +268,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _common(parser: argparse.ArgumentParser, reps: int) -> None:
     parser.add_argument("--reps", type=_positive, default=reps, help="repetitions per cell")
-    parser.add_argument("--seed", type=int, default=1, help="study seed (results are reproducible)")
+    parser.add_argument(
+        "--seed", type=_non_negative, default=1, help="study seed (results are reproducible)"
+    )
     parser.add_argument("--jobs", type=_positive, default=1, help="worker processes")
     parser.add_argument("--json", action="store_true", help="print one JSON object per result row")
     parser.add_argument(

@@ -153,6 +153,35 @@ def test_bad_input_exits_2_with_a_message(
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        pytest.param(
+            [*_SIM, "--policies", "ts", "--seed", "-1"],
+            "argument --seed: expected a non-negative integer, found '-1'",
+            id="negative-seed",
+        ),
+        pytest.param(
+            ["paper", "--table", "3", "--seed", "x"],
+            "argument --seed: expected a non-negative integer, found 'x'",
+            id="paper-seed",
+        ),
+        pytest.param(
+            [*_SIM[:5], "--days", "-2", "--policies", "ts"],
+            "argument --days: expected a positive number, found '-2'",
+            id="negative-days",
+        ),
+    ],
+)
+def test_bad_arguments_are_usage_errors(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
 def test_progress_bar_writes_lines_when_not_on_a_terminal() -> None:
     stream = io.StringIO()
     bar = ProgressBar(1000, "work", stream=stream)
