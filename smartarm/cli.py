@@ -8,32 +8,16 @@ Airflow import it only when they run, so ``smartarm --help`` stays fast.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import logging
 import sys
 import warnings
 from collections.abc import Callable, Sequence
 
+from smartarm import arguments
+
 __all__ = ["main"]
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, found {text!r}") from None
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, found {text!r}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,7 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
         "[DATE 00:00, DATE+1 00:00) UTC: it learns from the events that arrived on DATE and "
         "publishes the send lists for DATE+1. Rerunning a date leaves the same state.",
     )
-    nightly.add_argument("--date", type=_date, required=True, help="the window's date, YYYY-MM-DD")
+    nightly.add_argument(
+        "--date", type=arguments.date, required=True, help="the window's date, YYYY-MM-DD"
+    )
     nightly.add_argument(
         "--landing-dir",
         help="landing folder with one sub-folder of event files per date "
@@ -94,9 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
         "create simulated users and run the nightly DAG day after day while a simulated CRM "
         "and audience answer each send list with delayed engagement events.",
     )
-    demo.add_argument("--days", type=_positive, default=14, help="simulated days (default 14)")
     demo.add_argument(
-        "--users", type=_positive, default=20_000, help="simulated users (default 20000)"
+        "--days", type=arguments.positive_integer, default=14, help="simulated days (default 14)"
+    )
+    demo.add_argument(
+        "--users",
+        type=arguments.positive_integer,
+        default=20_000,
+        help="simulated users (default 20000)",
     )
     demo.add_argument("--seed", type=int, default=7, help="seed of the simulated world (default 7)")
     demo.add_argument(

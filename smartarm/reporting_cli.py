@@ -7,20 +7,14 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from smartarm import arguments
+
 __all__ = ["register"]
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, found {text!r}") from None
 
 
 def _param(text: str) -> tuple[str, Any]:
@@ -34,16 +28,6 @@ def _param(text: str) -> tuple[str, Any]:
     except yaml.YAMLError:
         parsed = value
     return key.strip(), parsed
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, found {text!r}")
-    return value
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -86,15 +70,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="KEY=VALUE",
         help="a parameter of the target policy (repeatable), e.g. epsilon=0.1",
     )
-    evaluate.add_argument("--from", dest="first", type=_date, help="first send date")
-    evaluate.add_argument("--to", dest="last", type=_date, help="last send date")
+    evaluate.add_argument("--from", dest="first", type=arguments.date, help="first send date")
+    evaluate.add_argument("--to", dest="last", type=arguments.date, help="last send date")
     evaluate.add_argument(
         "--no-rails",
         action="store_true",
         help="evaluate the bare policy, without the campaign's warm-up and minimum share",
     )
     evaluate.add_argument(
-        "--bootstrap", type=_positive, default=1000, help="bootstrap resamples (default 1000)"
+        "--bootstrap",
+        type=arguments.positive_integer,
+        default=1000,
+        help="bootstrap resamples (default 1000)",
     )
     evaluate.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     evaluate.add_argument("--json", action="store_true", help="print the result as JSON")

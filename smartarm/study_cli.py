@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
+
+from smartarm import arguments
 
 __all__ = ["ProgressBar", "register"]
 
@@ -75,36 +76,6 @@ def _duration(seconds: float) -> str:
     return f"{seconds}s"
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, found {text!r}")
-    return value
-
-
-def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, found {text!r}")
-    return value
-
-
-def _positive_number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"expected a positive number, found {text!r}")
-    return value
-
-
 def _start_hour(text: str) -> float | None:
     if text == "random":
         return None
@@ -137,7 +108,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     paper.add_argument(
         "--decisions",
-        type=_positive,
+        type=arguments.positive_integer,
         help="horizon of every column (default: 50,000, 120,000 for online Bern_V)",
     )
     paper.add_argument(
@@ -222,9 +193,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="daily intensity shape",
     )
     horizon = sim.add_mutually_exclusive_group(required=True)
-    horizon.add_argument("--decisions", type=_positive, help="horizon in decisions")
     horizon.add_argument(
-        "--days", type=_positive_number, help="horizon in days (decisions = days x traffic)"
+        "--decisions", type=arguments.positive_integer, help="horizon in decisions"
+    )
+    horizon.add_argument(
+        "--days",
+        type=arguments.positive_number,
+        help="horizon in days (decisions = days x traffic)",
     )
     sim.add_argument(
         "--architecture",
@@ -267,11 +242,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _common(parser: argparse.ArgumentParser, reps: int) -> None:
-    parser.add_argument("--reps", type=_positive, default=reps, help="repetitions per cell")
     parser.add_argument(
-        "--seed", type=_non_negative, default=1, help="study seed (results are reproducible)"
+        "--reps", type=arguments.positive_integer, default=reps, help="repetitions per cell"
     )
-    parser.add_argument("--jobs", type=_positive, default=1, help="worker processes")
+    parser.add_argument(
+        "--seed",
+        type=arguments.non_negative_integer,
+        default=1,
+        help="study seed (results are reproducible)",
+    )
+    parser.add_argument(
+        "--jobs", type=arguments.positive_integer, default=1, help="worker processes"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object per result row")
     parser.add_argument(
         "--engine",
