@@ -7,7 +7,7 @@ the discrete-event simulation, which calls the very same policy object once per 
 reward (``choose``/``observe``), the way the paper's simulator and SMPyBandits work, for a few
 repetitions (after a short run that compiles the policy's code, which 1,000 repetitions would
 pay once); its time per repetition is scaled to the same number of repetitions and the same
-number of processes (assuming perfect parallel scaling, which flatters the loop). The speed-up
+number of cores (assuming it scales perfectly over processes, which flatters the loop). The speed-up
 is reported as a ratio measured in the same run, never as an absolute time to meet.
 
     python bench/paper.py                      # the cell, 1,000 reps, --jobs 2
@@ -81,7 +81,7 @@ def main() -> int:
     parser.add_argument(
         "--loop-reps", type=int, default=2, help="repetitions of the per-decision loop"
     )
-    parser.add_argument("--jobs", type=int, default=2, help="processes for the fast run")
+    parser.add_argument("--jobs", type=int, default=2, help="threads for the fast run")
     parser.add_argument("--whole-study", action="store_true", help="also time Tables II and III")
     parser.add_argument(
         "--study-reps", type=int, default=1000, help="repetitions of the whole study"
@@ -96,14 +96,14 @@ def main() -> int:
     fast_wall, fast_regret = _fast(cell, args.reps, args.jobs)
     engine = "online engine" if args.table == 2 else "batch engine"
     print(
-        f"fast {engine}: {args.reps} reps on {args.jobs} processes in {fast_wall:.2f} s "
+        f"fast {engine}: {args.reps} reps on {args.jobs} threads in {fast_wall:.2f} s "
         f"(mean realized regret {fast_regret:.1f})"
     )
     per_rep, loop_regret = _loop(cell, args.loop_reps)
     loop_wall = per_rep * args.reps / args.jobs
     print(
         f"per-decision loop: {per_rep:.2f} s per repetition ({args.loop_reps} reps, mean realized "
-        f"regret {loop_regret:.1f}); {args.reps} reps on {args.jobs} processes would take "
+        f"regret {loop_regret:.1f}); {args.reps} reps on {args.jobs} cores would take "
         f"{loop_wall:.0f} s"
     )
     print(f"speed-up: {loop_wall / fast_wall:,.0f}x")

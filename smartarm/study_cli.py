@@ -252,7 +252,10 @@ def _common(parser: argparse.ArgumentParser, reps: int) -> None:
         help="study seed (results are reproducible)",
     )
     parser.add_argument(
-        "--jobs", type=arguments.positive_integer, default=1, help="worker processes"
+        "--jobs",
+        type=arguments.positive_integer,
+        default=1,
+        help="threads running the fast engines (the event engine runs on one)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object per result row")
     parser.add_argument(
@@ -540,6 +543,12 @@ def _describe(scenario: Any) -> str:
 def _run(cells: Sequence[Any], args: argparse.Namespace, label: str) -> list[Any]:
     from bandit_core.study.runner import run_cells
 
+    if args.engine == "event" and args.jobs > 1:
+        print(
+            f"note: --jobs {args.jobs} is ignored by --engine event, which is pure Python and"
+            " runs on one thread; --jobs runs the fast engines in parallel",
+            file=sys.stderr,
+        )
     total = args.reps * sum(cell.scenario.decisions for cell in cells)
     bar = ProgressBar(total, f"{label}: {len(cells)} cells x {args.reps} reps")
     results = run_cells(

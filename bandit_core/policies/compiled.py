@@ -60,56 +60,69 @@ __all__ = [
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
+#: every function compiled here releases Python's lock while it runs, so that the study's
+#: threads run the engines side by side (``bandit_core.study.runner``)
+_OPTIONS: dict[str, Any] = {"nogil": True}
+
+
 def jit(fn: _F) -> _F:
     """Compile ``fn`` in Numba's nopython mode, cached on disk beside its module."""
-    return cast(_F, numba.njit(cache=True)(fn))
+    return cast(_F, _cached(numba.njit(**_OPTIONS)(fn), ""))
 
 
 def jit_inline(fn: _F) -> _F:
     """Compile ``fn`` to be inlined where it is called: the small per-decision functions the
     engines call millions of times, which would otherwise copy their arguments (the state
     tuple) at every call."""
-    return cast(_F, numba.njit(cache=True, inline="always")(fn))
+    return cast(_F, _cached(numba.njit(inline="always", **_OPTIONS)(fn), ""))
 
 
 def jit_uncached(fn: _F) -> _F:
     """Compile ``fn`` once per process, never cached on disk: for functions whose machine code
     holds an address valid in one process only (a ctypes function pointer). Call such a
     function only from ``jit_closure`` closures, which see that and stay uncached too."""
-    return cast(_F, numba.njit(cache=False)(fn))
+    return cast(_F, numba.njit(**_OPTIONS)(fn))
 
 
 def jit_closure(fn: _F) -> _F:
     """Compile ``fn``, a closure over other compiled functions, cached on disk under a key
-    made of what it closes over (``_ClosureCache``); compiled once per process instead when
+    made of what it closes over (``_Cache``); compiled once per process instead when
     something it closes over cannot be keyed that way (an uncached function, say)."""
     cells = _closure_key(fn)
-    dispatcher = numba.njit(cache=False)(fn)
-    if cells is not None:
-        # what Dispatcher.enable_caching does, with the key below
-        setattr(dispatcher, "_cache", _ClosureCache(fn, cells))  # noqa: B010
-    return cast(_F, dispatcher)
+    dispatcher = numba.njit(**_OPTIONS)(fn)
+    return cast(_F, dispatcher if cells is None else _cached(dispatcher, cells))
 
 
-class _ClosureCache(FunctionCache):
-    """Numba's on-disk cache, keyed for a closure by what its cells hold.
+def _cached(dispatcher: Dispatcher, cells: str) -> Dispatcher:
+    # what Dispatcher.enable_caching does, with the key of _Cache
+    setattr(dispatcher, "_cache", _Cache(dispatcher, cells))  # noqa: B010
+    return dispatcher
 
-    Numba keys a closure by pickling its cells, and a compiled function pickles with an id
-    drawn afresh in every process: the key never matched twice, and every run stored one
-    more copy. Here a cell holding a compiled function is keyed by that function's module,
-    name and source file's content, and by its own cells in turn (``_closure_key``).
-    As with Numba's own cache, a change to a function that a cell's function reaches
-    through its globals, in another file, is not seen: clear the ``__pycache__`` then.
+
+class _Cache(FunctionCache):
+    """Numba's on-disk cache, keyed also by the options a function is compiled with and, for
+    a closure, by what its cells hold.
+
+    - Numba's key leaves the options out, and they are compiled into what it stores: a
+      function cached before it released Python's lock was loaded after as it was, still
+      holding the lock.
+    - Numba keys a closure by pickling its cells, and a compiled function pickles with an id
+      drawn afresh in every process: the key never matched twice, and every run stored one
+      more copy. Here a cell holding a compiled function is keyed by that function's module,
+      name and source file's content, and by its own cells in turn (``_closure_key``).
+
+    As with Numba's own cache, a change to a function that a cell's function reaches through
+    its globals, in another file, is not seen: clear the ``__pycache__`` then.
     """
 
-    def __init__(self, py_func: Callable[..., Any], cells: str) -> None:
-        super().__init__(py_func)  # type: ignore[no-untyped-call]
-        self._cells = cells
+    def __init__(self, dispatcher: Dispatcher, cells: str) -> None:
+        super().__init__(dispatcher.py_func)  # type: ignore[no-untyped-call]
+        self._extra = f"{sorted(dispatcher.targetoptions.items())!r}|{cells}"
 
     def _index_key(self, sig: Any, codegen: Any) -> tuple[Any, ...]:
         code = hashlib.sha256(self._py_func.__code__.co_code).hexdigest()
-        cells = hashlib.sha256(self._cells.encode()).hexdigest()
-        return (sig, codegen.magic_tuple(), (code, cells))
+        extra = hashlib.sha256(self._extra.encode()).hexdigest()
+        return (sig, codegen.magic_tuple(), (code, extra))
 
 
 @functools.cache

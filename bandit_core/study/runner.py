@@ -4,7 +4,7 @@ Repetitions are cut into fixed chunks (``chunk_size``), each a task with its own
 from the study seed, the scenario and the chunk, so results do not depend on ``jobs``. The
 default chunk is 500 repetitions in the batch architecture, whose engine works on all the
 rows of a chunk at once, and 250 online, whose compiled engine takes one repetition after the
-other: smaller tasks share the processes out more evenly.
+other: smaller tasks share the threads out more evenly.
 
 Every policy of a scenario gets the same two streams (arrivals and delays; decisions and
 rewards): common random numbers, as in the authors' simulator, which reseeds before each
@@ -16,26 +16,26 @@ rows of Table III came out equal.
 engine for the online one; ``engine="event"`` runs the discrete-event simulation (slow; the
 reference).
 
-With ``jobs > 1`` every worker process gets one BLAS thread (unless the environment already
-says how many): the processes fill the cores, and OpenBLAS's default of one thread per core in
-each made them contend (the benchmark cell of ``bench/paper.py``: 7.7–8.0 s on 2 processes,
-3.9 s with one BLAS thread each).
+With ``jobs > 1`` the tasks run on that many threads of this process. The fast engines spend
+their time in compiled code that releases Python's lock (``policies.compiled``) and in NumPy
+calls on whole arrays, which release it too, so the threads fill the cores without what
+worker processes cost: starting them, importing NumPy, SciPy and Numba in each, loading the
+compiled code again and sending results back, about 0.9 s of the 2.3 s that the cell of
+``bench/paper.py`` took on 2 processes. The event engine is Python, one call per decision:
+threads would take turns at the lock (two took 1.9 s for what one took in 1.1 s), so it runs
+in the calling thread whatever ``jobs`` says.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import multiprocessing
-import os
-import queue
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -55,9 +55,6 @@ Progress = Callable[[int], None]
 
 #: repetitions per task unless ``run_cells`` is given ``chunk_size``
 DEFAULT_CHUNK = {"batch": 500, "online": 250}
-
-#: what OpenBLAS, OpenMP and MKL read for their thread count when a process loads them
-BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,75 +112,9 @@ def simulate(
 
 # -- parallel execution --------------------------------------------------------------------
 
-_worker_queue: Any = None
 
-
-@contextlib.contextmanager
-def one_blas_thread_per_worker() -> Iterator[None]:
-    """Processes started inside get one BLAS thread, unless a variable is already set.
-
-    The fork server (started by the first pool, inside) and spawned workers inherit the
-    environment when they start and load BLAS afterwards; the parent's own BLAS, loaded long
-    before, is not affected. The variables are restored on exit.
-    """
-    unset = [name for name in BLAS_THREAD_VARIABLES if name not in os.environ]
-    for name in unset:
-        os.environ[name] = "1"
-    try:
-        yield
-    finally:
-        for name in unset:
-            os.environ.pop(name, None)
-
-
-def _worker_context() -> Any:
-    """Workers forked from a server that imported the engines once (spawned where there is none).
-
-    Spawned, every worker imported NumPy, SciPy, Numba and the engines itself, and a manager
-    process carried the progress queue: 0.5 s of the 2.4-3.1 s that ``bench/paper.py``'s cell
-    took on 2 processes. The server lives as long as the calling process and serves every
-    later pool.
-    """
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["__main__", __name__])
-    return ctx
-
-
-def _init_worker(progress_queue: Any) -> None:
-    global _worker_queue
-    _worker_queue = progress_queue
-
-
-class _Throttled:
-    """Forwards progress to a queue at most every 0.2 s (plus a final flush)."""
-
-    def __init__(self, sink: Any) -> None:
-        self.sink = sink
-        self.pending = 0
-        self.last = time.monotonic()
-
-    def __call__(self, units: int) -> None:
-        self.pending += units
-        if time.monotonic() - self.last > 0.2:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.pending and self.sink is not None:
-            self.sink.put(self.pending)
-        self.pending = 0
-        self.last = time.monotonic()
-
-
-def _run_task(
-    cell: Cell, reps: int, seed: int, chunk: int, engine: Engine
-) -> tuple[RegretSamples, float]:
-    report = _Throttled(_worker_queue)
-    start = time.perf_counter()
-    samples = simulate(cell, reps, seed, chunk, engine, report)
-    report.flush()
-    return samples, time.perf_counter() - start
+class _Cancelled(Exception):
+    """Raised in a worker thread, at its next progress report, once the run is abandoned."""
 
 
 def run_cells(
@@ -198,7 +129,8 @@ def run_cells(
     """Simulate every cell over ``reps`` repetitions; results in the order of ``cells``.
 
     ``progress`` receives decision-repetitions as they complete; the total is
-    ``reps * sum(cell.scenario.decisions)``.
+    ``reps * sum(cell.scenario.decisions)``. With ``jobs > 1`` the fast engines' tasks run on
+    that many threads (see the module docstring); the event engine always runs in this thread.
     """
     if reps < 1 or jobs < 1 or (chunk_size is not None and chunk_size < 1):
         raise ValueError(
@@ -210,56 +142,45 @@ def run_cells(
         return [(c, min(size, reps - c * size)) for c in range((reps + size - 1) // size)]
 
     chunks = [chunks_of(cell) for cell in cells]
+    # the longest tasks first, so that no long one starts last
+    tasks = sorted(
+        ((i, chunk, size) for i in range(len(cells)) for chunk, size in chunks[i]),
+        key=lambda t: -cells[t[0]].scenario.decisions * t[2],
+    )
     parts: dict[int, dict[int, RegretSamples]] = {i: {} for i in range(len(cells))}
     seconds = [0.0] * len(cells)
+    lock = threading.Lock()
+    abandoned = threading.Event()
 
-    if jobs == 1:
-        for i, cell in enumerate(cells):
-            for chunk, size in chunks[i]:
-                start = time.perf_counter()
-                parts[i][chunk] = simulate(cell, size, seed, chunk, engine, progress)
-                seconds[i] += time.perf_counter() - start
+    def report(units: int) -> None:
+        if abandoned.is_set():
+            raise _Cancelled
+        if progress is not None:
+            with lock:
+                progress(units)
+
+    def run_task(i: int, chunk: int, size: int) -> None:
+        start = time.perf_counter()
+        samples = simulate(cells[i], size, seed, chunk, engine, report)
+        with lock:
+            parts[i][chunk] = samples
+            seconds[i] += time.perf_counter() - start
+
+    if jobs == 1 or engine == "event":
+        for task in tasks:
+            run_task(*task)
     else:
-        ctx = _worker_context()
-        sink = ctx.Queue()
-        stop = threading.Event()
-
-        def pump() -> None:
-            while not stop.is_set():
-                try:
-                    units = sink.get(timeout=0.1)
-                except queue.Empty:
-                    continue
-                if progress is not None:
-                    progress(units)
-
-        reader = threading.Thread(target=pump, daemon=True)
-        reader.start()
+        pool = ThreadPoolExecutor(jobs, thread_name_prefix="smartarm-study")
         try:
-            with (
-                one_blas_thread_per_worker(),
-                ProcessPoolExecutor(
-                    jobs, mp_context=ctx, initializer=_init_worker, initargs=(sink,)
-                ) as pool,
-            ):
-                # the longest tasks first, so that no long one starts last
-                tasks = sorted(
-                    ((i, chunk, size) for i in range(len(cells)) for chunk, size in chunks[i]),
-                    key=lambda t: -cells[t[0]].scenario.decisions * t[2],
-                )
-                futures = {
-                    pool.submit(_run_task, cells[i], size, seed, chunk, engine): (i, chunk)
-                    for i, chunk, size in tasks
-                }
-                for future in as_completed(futures):
-                    i, chunk = futures[future]
-                    samples, took = future.result()
-                    parts[i][chunk] = samples
-                    seconds[i] += took
-        finally:
-            stop.set()
-            reader.join()
-            sink.close()
+            for future in as_completed([pool.submit(run_task, *task) for task in tasks]):
+                future.result()
+        except BaseException:
+            # an error or Ctrl-C: queued tasks never start, running ones stop at their next
+            # progress report (within a block of decisions or a day)
+            abandoned.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown()
     results = []
     for i, cell in enumerate(cells):
         merged = RegretSamples.merge([parts[i][c] for c, _ in chunks[i]])

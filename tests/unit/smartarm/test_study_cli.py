@@ -78,6 +78,20 @@ def test_simulate_online_with_reading_time_rewards(capsys: pytest.CaptureFixture
     assert "pr3" in out and "bb_pr3" in out
 
 
+def test_the_event_engine_says_it_runs_on_one_thread(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [
+        "simulate", "--arms", "0.5,0.4", "--traffic-per-day", "2000", "--decisions", "300",
+        "--architecture", "batch", "--policies", "ts", "--reps", "4", "--json", "--engine", "event",
+    ]  # fmt: skip
+    assert main(argv) == 0
+    alone = capsys.readouterr()
+    assert main([*argv, "--jobs", "2"]) == 0
+    both = capsys.readouterr()
+    assert "--jobs 2 is ignored by --engine event" in both.err
+    assert "ignored" not in alone.err
+    assert both.out == alone.out
+
+
 def test_paper_table_rows_carry_the_published_numbers(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from scipy import stats as sps
@@ -114,13 +116,37 @@ def test_segments_cut_a_period_at_the_checkpoints() -> None:
 
 
 def test_results_do_not_depend_on_the_number_of_jobs() -> None:
-    scenario = _scenario("batch", SMALL, 500, 3000)
-    cells = [Cell("jobs", scenario, make_policy(n)) for n in ("thompson_sampling", "kl_ucb")]
-    serial = run_cells(cells, reps=30, seed=5, jobs=1, chunk_size=10)
-    parallel = run_cells(cells, reps=30, seed=5, jobs=2, chunk_size=10)
-    for a, b in zip(serial, parallel, strict=True):
+    batch = _scenario("batch", SMALL, 500, 3000)
+    online = _scenario("online", SMALL, 500, 2000)
+    cells = [Cell("jobs", batch, make_policy(n)) for n in ("thompson_sampling", "kl_ucb")]
+    cells.append(Cell("jobs-online", online, make_policy("bb_besa")))
+    runs = []
+    for jobs in (1, 2):
+        seen: list[int] = []
+        run = run_cells(cells, reps=30, seed=5, jobs=jobs, chunk_size=10, progress=seen.append)
+        runs.append(run)
+        assert sum(seen) == 30 * (3000 + 3000 + 2000)
+    for a, b in zip(*runs, strict=True):
         np.testing.assert_array_equal(a.samples.pseudo, b.samples.pseudo)
         np.testing.assert_array_equal(a.samples.realized, b.samples.realized)
+
+
+def test_an_error_in_one_task_stops_the_others_and_is_raised() -> None:
+    scenario = _scenario("online", SMALL, 500, 20_000)
+    cells = [Cell("stop", scenario, make_policy(n)) for n in ("ucb1", "bb_besa", "kl_ucb")]
+    reports: list[int] = []
+
+    def progress(units: int) -> None:
+        reports.append(units)
+        if len(reports) == 3:
+            raise RuntimeError("the progress sink failed")
+
+    with pytest.raises(RuntimeError, match="the progress sink failed"):
+        run_cells(cells, reps=40, seed=1, jobs=2, chunk_size=10, progress=progress)
+    # queued tasks never started, running ones stopped at their next report: far fewer
+    # reports than the 12 tasks' blocks, and no thread of the run left behind
+    assert len(reports) < 12
+    assert not [t for t in threading.enumerate() if t.name.startswith("smartarm-study")]
 
 
 def test_policies_of_a_cell_share_arrivals() -> None:
