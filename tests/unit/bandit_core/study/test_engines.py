@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 
 import numpy as np
@@ -146,6 +147,27 @@ def test_an_error_in_one_task_stops_the_others_and_is_raised() -> None:
     # queued tasks never started, running ones stopped at their next report: far fewer
     # reports than the 12 tasks' blocks, and no thread of the run left behind
     assert len(reports) < 12
+    assert not [t for t in threading.enumerate() if t.name.startswith("smartarm-study")]
+
+
+def test_ctrl_c_stops_the_running_tasks_and_starts_no_more() -> None:
+    # about a minute of work on two threads if nothing stopped it
+    scenario = _scenario("online", BERN_M, 2000, 50_000)
+    cells = [Cell("interrupt", scenario, make_policy(n)) for n in ("bb_besa", "bb_kl_ucb")]
+    reports: list[int] = []
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 1.0)  # Ctrl-C, a second into the run
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_cells(cells, reps=200, seed=1, jobs=2, chunk_size=25, progress=reports.append)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert 0 < sum(reports) < 0.25 * 200 * 50_000 * len(cells)
     assert not [t for t in threading.enumerate() if t.name.startswith("smartarm-study")]
 
 
