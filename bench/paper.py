@@ -41,7 +41,7 @@ def _cell(table: int, column: str, row: str) -> Cell:
 
 def _fast(cell: Cell, reps: int, jobs: int) -> tuple[float, float]:
     start = time.perf_counter()
-    # one chunk per process: a single cell keeps every process busy
+    # one chunk per thread: a single cell keeps every thread busy
     result = run_cells([cell], reps, seed=1, jobs=jobs, chunk_size=-(-reps // jobs))[0]
     return time.perf_counter() - start, result.samples.summary()["realized_regret_mean"]
 
