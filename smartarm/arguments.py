@@ -1,5 +1,6 @@
 """Argument types of the ``smartarm`` commands: each turns the text of one option into its
-value, or stops with a usage error naming what was expected and what was found."""
+value, or stops with a usage error naming what was expected and what was found. Also the
+help formatter that shows each option's default."""
 
 from __future__ import annotations
 
@@ -8,7 +9,25 @@ import datetime as dt
 import math
 from collections.abc import Callable
 
-__all__ = ["date", "non_negative_integer", "positive_integer", "positive_number"]
+__all__ = [
+    "DefaultsHelpFormatter",
+    "date",
+    "non_negative_integer",
+    "positive_integer",
+    "positive_number",
+]
+
+
+class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Appends ``(default: ...)`` to an option's help unless the help already says its default
+    or there is none to say (``None``, an empty list): "(default: all) (default: None)" read
+    as two answers."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if "(default:" in text or action.default is None or action.default == []:
+            return text
+        return super()._get_help_string(action)
 
 
 def date(text: str) -> dt.date:

@@ -98,7 +98,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "Campaign Management', and print them beside the published mean (sd) of the realized "
         "regret. Writes CSV files and SVG plots under --out. Every reading of the paper that is "
         "ambiguous is an option; the defaults are the most faithful (see docs/paper.md).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=arguments.DefaultsHelpFormatter,
     )
     paper.add_argument("--table", type=int, choices=(2, 3, 4), help="one table (default: all)")
     _common(paper, reps=1000)
@@ -150,7 +150,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="Simulate your own scenario with any policies: arm means (click rates), "
         "daily traffic, horizon, delay model and update architecture. Prints mean (sd) of the "
         "pseudo and realized regret per policy; --out writes CSV files and a plot.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=arguments.DefaultsHelpFormatter,
         epilog="example: smartarm simulate --arms 0.5,0.45,0.45 --traffic-per-day 2000 "
         "--decisions 50000 --architecture batch --policies ts,ucb1,uniform --reps 500 "
         "--seed 1 --json",

@@ -38,7 +38,11 @@ def test_study_commands_explain_themselves(
     with pytest.raises(SystemExit) as exited:
         build_parser().parse_args(argv)
     assert exited.value.code == 0
-    assert expected in " ".join(capsys.readouterr().out.split())
+    text = " ".join(capsys.readouterr().out.split())
+    assert expected in text
+    # each option's default said once, and none where there is none to say
+    assert "(default: 1)" in text and "(default: None)" not in text and "(default: [])" not in text
+    assert "(default: all) (default:" not in text and ") (default: none) (default" not in text
 
 
 def test_simulate_prints_one_json_object_per_policy(
