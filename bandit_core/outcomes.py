@@ -67,6 +67,8 @@ def refresh_outcomes(
     with conn.transaction():
         learned = db.fetch_one(conn, "reporting_outcomes_learned", params)
         params["learned_as_of"] = learned[0] if learned else None
+        reward_type = db.fetch_one(conn, "reporting_outcomes_reward_type", params)
+        params["reward_event_type"] = reward_type[0] if reward_type else None
         dates = [
             row[0]
             for row in db.fetch_all(
