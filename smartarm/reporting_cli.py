@@ -83,7 +83,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=1000,
         help="bootstrap resamples (default 1000)",
     )
-    evaluate.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    evaluate.add_argument(
+        "--seed", type=arguments.non_negative_integer, default=0, help="bootstrap seed (default 0)"
+    )
     evaluate.add_argument("--json", action="store_true", help="print the result as JSON")
     evaluate.set_defaults(handler=_evaluate)
 

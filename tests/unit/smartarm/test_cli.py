@@ -34,6 +34,15 @@ def test_bad_date_is_refused_with_the_expected_format(capsys: pytest.CaptureFixt
     assert "expected a date YYYY-MM-DD, found '01/02/2026'" in capsys.readouterr().err
 
 
+def test_negative_bootstrap_seed_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    # NumPy refuses a negative seed, after the logs were read, with a traceback
+    argv = ["evaluate", "--campaign", "c1", "--policy", "ts", "--seed", "-3"]
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args(argv)
+    assert exited.value.code == 2
+    assert "argument --seed: expected a non-negative integer, found '-3'" in capsys.readouterr().err
+
+
 def test_invalid_campaign_file_exits_2_and_names_line_and_field(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
