@@ -106,7 +106,7 @@ class GridIntegral:
         if cdf_grid is None and cdf_start is None:
             raise ValueError("GridIntegral needs cdf_grid or cdf_start")
         n, k = density.shape[:2]
-        t, w, integ = _collocation(NODES)
+        _, w, integ = _collocation(NODES)
         self._best = np.empty((n, k))
         self._max = np.empty(n)
         _integrate(

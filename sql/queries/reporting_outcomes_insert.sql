@@ -4,12 +4,14 @@
 -- its arrival), so only the event partitions from the earliest of the dates on are read: a
 -- night costs the dates it touched, not the campaign's history.
 with campaign as (
-    select reward_event_type, attribution_days, value_cap
+    select attribution_days, value_cap
     from config.campaigns
     where campaign_id = %(campaign_id)s
 ),
 
--- the night the campaign has learned up to (reporting_outcomes_learned.sql)
+-- the night the campaign has learned up to (reporting_outcomes_learned.sql); the campaign's
+-- reward event type is a bound value throughout (reporting_outcomes_reward_type.sql, and see
+-- answer)
 learned as (
     select %(learned_as_of)s::date as as_of
 ),
@@ -35,7 +37,6 @@ send as not materialized (
         send.template_id,
         send.is_holdout,
         send.propensity,
-        campaign.reward_event_type,
         campaign.attribution_days,
         campaign.value_cap,
         learned.as_of,
@@ -96,12 +97,14 @@ outcome as (
             when coalesce(answer.reward_events, 0) = 0
                 or (
                     reporting.counts_as_reward(
-                        send.reward_event_type, answer.first_ts, send.as_of,
-                        send.reward_event_type, send.send_date, send.attribution_days, send.as_of
+                        %(reward_event_type)s::text, answer.first_ts, send.as_of,
+                        %(reward_event_type)s::text, send.send_date, send.attribution_days,
+                        send.as_of
                     )
                     and reporting.counts_as_reward(
-                        send.reward_event_type, answer.last_ts, send.as_of,
-                        send.reward_event_type, send.send_date, send.attribution_days, send.as_of
+                        %(reward_event_type)s::text, answer.last_ts, send.as_of,
+                        %(reward_event_type)s::text, send.send_date, send.attribution_days,
+                        send.as_of
                     )
                 )
                 then reporting.send_reward(
@@ -113,8 +116,8 @@ outcome as (
             -- some fall outside it (loaded under a longer window): count them one by one
             else reporting.recounted_reward(
                 send.send_id, %(campaign_id)s, (select day from events_from), send.matured,
-                send.value_cap, send.reward_event_type, send.send_date, send.attribution_days,
-                send.as_of
+                send.value_cap, %(reward_event_type)s::text, send.send_date,
+                send.attribution_days, send.as_of
             )
         end as reward
     from send
