@@ -30,6 +30,7 @@ import numpy as np
 from scipy import special
 
 from bandit_core.policies.base import FloatArray
+from bandit_core.policies.compiled import jit
 from bandit_core.policies.quadrature import (
     GridIntegral,
     interval_nodes,
@@ -61,8 +62,16 @@ def _logit_normal(a: FloatArray, b: FloatArray) -> tuple[FloatArray, FloatArray]
     """Mean and standard deviation of ``logit θ`` for ``θ ~ Beta(a, b)`` (exact moments)."""
     return (
         np.asarray(special.digamma(a) - special.digamma(b), dtype=np.float64),
-        np.asarray(np.sqrt(special.polygamma(1, a) + special.polygamma(1, b)), dtype=np.float64),
+        np.asarray(np.sqrt(_trigamma(a) + _trigamma(b)), dtype=np.float64),
     )
+
+
+def _trigamma(x: FloatArray) -> FloatArray:
+    """ψ'(x), SciPy's Hurwitz ζ(2, x) (what ``polygamma(1, x)`` returns, without the digamma
+    it also evaluates), once per distinct value: counts plus a prior repeat across arms and
+    repetitions (a quarter of the values are distinct in a simulation's nightly state)."""
+    values, where = np.unique(x, return_inverse=True)
+    return np.asarray(special.zeta(2.0, values)[where].reshape(np.shape(x)), dtype=np.float64)
 
 
 def _integral(
@@ -94,17 +103,39 @@ def _integral(
     grid = trim_to_widest(grid, start)
     grid[:, 0] = np.minimum(grid[:, 0], start)
     x, _ = interval_nodes(grid)  # strictly inside (0, 1)
+    density = np.empty(a.shape + x.shape[1:])
+    _log_density(a - 1.0, b - 1.0, np.log(x), np.log1p(-x), special.betaln(a, b), density)
     with np.errstate(over="ignore", under="ignore"):
-        density = np.exp(
-            (a[:, :, None, None] - 1.0) * np.log(x)[:, None]
-            + (b[:, :, None, None] - 1.0) * np.log1p(-x)[:, None]
-            - special.betaln(a, b)[:, :, None, None]
-        )
+        np.exp(density, out=density)
     if regular:
         return GridIntegral(grid, density, cdf_start=cdf_start)
     # densities singular at 0 or 1 defeat the nodes near the ends: anchor on exact CDFs
     exact = special.betainc(a[:, :, None], b[:, :, None], grid[:, None, :])
     return GridIntegral(grid, density, cdf_grid=exact)
+
+
+@jit
+def _log_density(
+    a1: FloatArray,
+    b1: FloatArray,
+    log_x: FloatArray,
+    log_1mx: FloatArray,
+    log_norm: FloatArray,
+    out: FloatArray,
+) -> None:
+    """``(a − 1) log x + (b − 1) log(1 − x) − log B(a, b)`` of each arm (n, K) at its bandit's
+    nodes (n, G−1, NODES), into ``out`` (n, K, G−1, NODES): one pass, where NumPy's
+    broadcasting made four over the (n, K, G−1, NODES) block, each looping over NODES values
+    at a time. The logarithms and the exponential stay NumPy's (vectorised)."""
+    n, k = a1.shape
+    intervals, q = log_x.shape[1], log_x.shape[2]
+    for r in range(n):
+        for i in range(k):
+            for g in range(intervals):
+                for j in range(q):
+                    out[r, i, g, j] = (
+                        a1[r, i] * log_x[r, g, j] + b1[r, i] * log_1mx[r, g, j]
+                    ) - log_norm[r, i]
 
 
 def _blocks(
