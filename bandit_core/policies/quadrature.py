@@ -67,23 +67,29 @@ def _needed_points(
     (n, K, K, P) comparisons cost ten times the arithmetic)."""
     n, k = centre.shape
     p = offsets.shape[0]
-    rank = np.empty(k, dtype=np.int64)
+    order = np.empty(k, dtype=np.int64)
     low = np.empty(k)
     high = np.empty(k)
     for r in range(n):
-        # arm i is narrower than arm j when it comes first in the stable order of spreads
-        order = np.argsort(spread[r], kind="mergesort")
-        for position in range(k):
-            rank[order[position]] = position
+        # the arms from narrowest to widest, ties in index order (a stable insertion sort)
+        for i in range(k):
+            position = i
+            while position > 0 and spread[r, order[position - 1]] > spread[r, i]:
+                order[position] = order[position - 1]
+                position -= 1
+            order[position] = i
         for i in range(k):
             low[i] = centre[r, i] + spread[r, i] * offsets[0]
             high[i] = centre[r, i] + spread[r, i] * offsets[p - 1]
-        for j in range(k):
+        # a point is needed unless the span of an arm narrower than its own covers it
+        for t in range(k):
+            j = order[t]
             for q in range(p):
                 point = centre[r, j] + spread[r, j] * offsets[q]
                 covered = False
-                for i in range(k):
-                    if rank[i] < rank[j] and low[i] <= point <= high[i]:
+                for s in range(t):
+                    i = order[s]
+                    if low[i] <= point <= high[i]:
                         covered = True
                         break
                 keep[r, j, q] = not covered

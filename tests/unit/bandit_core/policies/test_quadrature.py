@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from bandit_core.policies.quadrature import needed_points
+from bandit_core.policies.quadrature import GridIntegral, needed_points
 
 OFFSETS = np.linspace(-6.0, 6.0, 9)
 
@@ -54,3 +55,29 @@ def test_overlapping_arms_need_about_one_arm_of_points() -> None:
     assert keep[0, 0].all()
     # the others add only their points beyond arm 0's upper end (one each)
     assert keep[0, 1:].sum(axis=1).tolist() == [1] * 9
+
+
+def test_the_compiled_mask_is_the_definition_written_over_whole_arrays() -> None:
+    # point p of arm j is left out exactly when some strictly narrower arm's span covers it
+    # (equal spreads: the lower index counts as narrower)
+    centre, spread = _arms(seed=5, n=300, k=6)
+    spread[50:80, 3] = spread[50:80, 1]  # ties between different arms
+    points = centre[:, :, None] + spread[:, :, None] * OFFSETS
+    low = centre + spread * OFFSETS[0]
+    high = centre + spread * OFFSETS[-1]
+    rank = np.argsort(np.argsort(spread, axis=1, kind="stable"), axis=1)
+    narrower = rank[:, :, None] < rank[:, None, :]  # [r, i, j]: arm i narrower than arm j
+    covers = points[:, None] >= low[:, :, None, None]
+    covers &= points[:, None] <= high[:, :, None, None]
+    expected = ~np.any(covers & narrower[..., None], axis=1)
+    keep = needed_points(centre, spread, OFFSETS)
+    assert keep.shape == expected.shape
+    assert np.array_equal(keep, expected)
+    assert 0 < keep.sum() < keep.size
+
+
+def test_densities_must_sit_at_the_interval_nodes() -> None:
+    grid = np.array([[0.0, 0.5, 1.0]])
+    expected = r"density must have shape \(n, K, G-1, 4\).*found \(1, 2, 2, 3\)"
+    with pytest.raises(ValueError, match=expected):
+        GridIntegral(grid, np.ones((1, 2, 2, 3)), cdf_start=np.zeros((1, 2)))
