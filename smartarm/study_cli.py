@@ -21,6 +21,8 @@ from smartarm import arguments
 __all__ = ["ProgressBar", "register"]
 
 _PAPER_OUT = "paper-results"
+_DELAY = "exp:80:300"  # simulate's online delay: the paper's capped exponential, mean 80 s
+_BATCH_HOURS = 24.0  # simulate's batch period
 
 
 class ProgressBar:
@@ -208,12 +210,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="online: each reward after its delay; batch: rewards delivered every --batch-hours; "
         "nightly: batch at 00:00",
     )
-    sim.add_argument("--batch-hours", type=float, default=24.0, help="batch period in hours")
+    sim.add_argument(
+        "--batch-hours",
+        type=arguments.positive_number,
+        help=f"batch period in hours, with --architecture batch (default: {_BATCH_HOURS:g})",
+    )
     sim.add_argument(
         "--delay",
-        default="exp:80:300",
-        help="online delay: none, fixed:SECONDS, exp:MEAN:CAP (capped), exp-trunc:MEAN:CAP, "
-        "or reading (the reading time, with --reward reading-time)",
+        help="online delay, with --architecture online: none, fixed:SECONDS, exp:MEAN:CAP "
+        "(capped), exp-trunc:MEAN:CAP, or reading (the reading time, with --reward "
+        f"reading-time) (default: {_DELAY})",
     )
     sim.add_argument(
         "--policies",
@@ -429,18 +435,27 @@ def _simulate(args: argparse.Namespace) -> int:
         )
         return 2
     try:
+        _check_architecture_options(args)
+        period = _BATCH_HOURS if args.batch_hours is None else args.batch_hours
         scenario = Scenario(
             name="custom" if args.reward == "bernoulli" else "custom reading-time",
             arms=_arms(args, means),
             traffic=_traffic(args),
             architecture="online" if args.architecture == "online" else "batch",
-            delay=_delay(args.delay) if args.architecture == "online" else None,
-            period_hours=24.0 if args.architecture == "nightly" else args.batch_hours,
+            delay=_delay(args.delay or _DELAY) if args.architecture == "online" else None,
+            period_hours=24.0 if args.architecture == "nightly" else period,
             decisions=args.decisions or max(1, round(args.days * args.traffic_per_day)),
             start_hour=args.start_hour,
             delivery_order=args.delivery_order,
         )
         names = [canonical_name(n.strip()) for n in args.policies.split(",") if n.strip()]
+        if not names:
+            raise ValueError(f"--policies expects policy names, found {args.policies!r}")
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(
+                f"--policies names {', '.join(twice)} more than once, found {args.policies!r}"
+            )
         params: dict[str, dict[str, Any]] = {n: {} for n in names}
         for item in args.param:
             target, _, value = item.partition("=")
@@ -511,6 +526,20 @@ def _traffic(args: argparse.Namespace) -> Any:
     if args.traffic_shape == "flat":
         return Intensity.flat(args.traffic_per_day)
     return LOW.scaled(args.traffic_per_day)
+
+
+def _check_architecture_options(args: argparse.Namespace) -> None:
+    """An option of another architecture than the one simulated is an error, not ignored."""
+    if args.delay is not None and args.architecture != "online":
+        raise ValueError(
+            f"--delay applies to --architecture online (batch and nightly deliver every reward"
+            f" at the end of its period), found --architecture {args.architecture}"
+        )
+    if args.batch_hours is not None and args.architecture != "batch":
+        raise ValueError(
+            f"--batch-hours applies to --architecture batch (nightly is a 24-hour batch at"
+            f" 00:00), found --architecture {args.architecture}"
+        )
 
 
 def _delay(spec: str) -> Any:

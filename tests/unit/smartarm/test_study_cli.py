@@ -158,6 +158,29 @@ _SIM = ["simulate", "--arms", "0.5,0.4", "--traffic-per-day", "10", "--decisions
             id="bad-delay",
         ),
         pytest.param(
+            [*_SIM, "--policies", "ts", "--delay", "fixed:60"],
+            "--delay applies to --architecture online (batch and nightly deliver every reward"
+            " at the end of its period), found --architecture nightly",
+            id="delay-without-online",
+        ),
+        pytest.param(
+            [*_SIM, "--policies", "ts", "--architecture", "online", "--batch-hours", "6"],
+            "--batch-hours applies to --architecture batch (nightly is a 24-hour batch at"
+            " 00:00), found --architecture online",
+            id="batch-hours-without-batch",
+        ),
+        pytest.param(
+            [*_SIM, "--policies", " , "],
+            "--policies expects policy names, found ' , '",
+            id="no-policy",
+        ),
+        pytest.param(
+            [*_SIM, "--policies", "ucb,ts,thompson_sampling,ucb"],
+            "--policies names thompson_sampling, ucb more than once, found"
+            " 'ucb,ts,thompson_sampling,ucb'",
+            id="policy-twice",
+        ),
+        pytest.param(
             ["paper", "--rows", "ucb,softmax", "--reps", "1"],
             "unknown row(s) softmax",
             id="bad-row",
@@ -172,6 +195,11 @@ _SIM = ["simulate", "--arms", "0.5,0.4", "--traffic-per-day", "10", "--decisions
             ["paper", "--table", "3", "--seed", "x"],
             "argument --seed: expected a non-negative integer, found 'x'",
             id="paper-seed",
+        ),
+        pytest.param(
+            [*_SIM, "--policies", "ts", "--architecture", "batch", "--batch-hours", "0"],
+            "argument --batch-hours: expected a positive number, found '0'",
+            id="zero-batch-hours",
         ),
         pytest.param(
             [*_SIM[:5], "--days", "-2", "--policies", "ts"],
@@ -201,3 +229,18 @@ def test_progress_bar_writes_lines_when_not_on_a_terminal() -> None:
     assert lines[0].startswith("work [###") and "10%" in lines[0]
     assert "done in" in lines[-1]
     assert len(lines) == 11
+
+
+def test_the_documented_simulate_example_prints_what_the_docs_show(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # docs/simulate.md opens with a command and its JSON lines; a run with the same seed
+    # prints the same numbers, so the page shows what a user gets
+    text = (Path(__file__).parents[3] / "docs" / "simulate.md").read_text(encoding="utf-8")
+    blocks = text.split("```")[1::2]
+    command = next(b for b in blocks if b.strip().startswith("smartarm simulate"))
+    shown = next(b for b in blocks if b.strip().startswith("{"))
+    argv = command.replace("\\\n", " ").split()[1:]
+    assert main(argv) == 0
+    printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert printed == [json.loads(line) for line in shown.strip().splitlines()]
