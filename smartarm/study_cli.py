@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -279,15 +280,16 @@ def _paper(args: argparse.Namespace) -> int:
     from bandit_core.study.paper import ROWS, PaperOptions, paper_columns
 
     rows = ROWS
-    if args.rows:
-        rows = tuple(r.strip() for r in args.rows.split(",") if r.strip())
-        unknown = [r for r in rows if r not in ROWS]
-        if unknown:
-            print(
-                f"smartarm paper: unknown row(s) {', '.join(unknown)}; expected {', '.join(ROWS)}",
-                file=sys.stderr,
-            )
-            return 2
+    try:
+        if args.rows is not None:
+            rows = _listed(args.rows, args.rows.split(","), "--rows", "row names")
+            unknown = [r for r in rows if r not in ROWS]
+            if unknown:
+                raise ValueError(f"unknown row(s) {', '.join(unknown)}; expected {', '.join(ROWS)}")
+        _output_folder(args.out)
+    except ValueError as exc:
+        print(f"smartarm paper: {exc}", file=sys.stderr)
+        return 2
     options = PaperOptions(
         decisions=args.decisions,
         start_hour=args.start_hour,
@@ -448,14 +450,14 @@ def _simulate(args: argparse.Namespace) -> int:
             start_hour=args.start_hour,
             delivery_order=args.delivery_order,
         )
-        names = [canonical_name(n.strip()) for n in args.policies.split(",") if n.strip()]
-        if not names:
-            raise ValueError(f"--policies expects policy names, found {args.policies!r}")
-        twice = sorted({n for n in names if names.count(n) > 1})
-        if twice:
-            raise ValueError(
-                f"--policies names {', '.join(twice)} more than once, found {args.policies!r}"
-            )
+        names = _listed(
+            args.policies,
+            [canonical_name(n.strip()) for n in args.policies.split(",") if n.strip()],
+            "--policies",
+            "policy names",
+        )
+        if args.out:
+            _output_folder(args.out)
         params: dict[str, dict[str, Any]] = {n: {} for n in names}
         for item in args.param:
             target, _, value = item.partition("=")
@@ -526,6 +528,31 @@ def _traffic(args: argparse.Namespace) -> Any:
     if args.traffic_shape == "flat":
         return Intensity.flat(args.traffic_per_day)
     return LOW.scaled(args.traffic_per_day)
+
+
+def _listed(text: str, names: Sequence[str], flag: str, expected: str) -> tuple[str, ...]:
+    """The names a comma-separated option lists (``names``, parsed from ``text``), each once."""
+    kept = tuple(n.strip() for n in names if n.strip())
+    if not kept:
+        raise ValueError(f"{flag} expects {expected}, found {text!r}")
+    twice = sorted({n for n in kept if kept.count(n) > 1})
+    if twice:
+        raise ValueError(f"{flag} names {', '.join(twice)} more than once, found {text!r}")
+    return kept
+
+
+def _output_folder(path: str) -> None:
+    """Create the folder for the result files before the run, so that a folder that cannot
+    be written fails at once rather than after the simulation."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(
+            f"--out expects a folder it can create and write, found {path!r} ({exc.strerror})"
+        ) from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"--out expects a folder it can write, found {path!r} (not writable)")
 
 
 def _check_architecture_options(args: argparse.Namespace) -> None:

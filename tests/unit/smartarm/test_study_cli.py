@@ -181,6 +181,16 @@ _SIM = ["simulate", "--arms", "0.5,0.4", "--traffic-per-day", "10", "--decisions
             id="policy-twice",
         ),
         pytest.param(
+            ["paper", "--rows", "", "--reps", "1"],
+            "--rows expects row names, found ''",
+            id="no-row",
+        ),
+        pytest.param(
+            ["paper", "--rows", "pr2,ucb,pr2", "--reps", "1"],
+            "--rows names pr2 more than once, found 'pr2,ucb,pr2'",
+            id="row-twice",
+        ),
+        pytest.param(
             ["paper", "--rows", "ucb,softmax", "--reps", "1"],
             "unknown row(s) softmax",
             id="bad-row",
@@ -244,3 +254,26 @@ def test_the_documented_simulate_example_prints_what_the_docs_show(
     assert main(argv) == 0
     printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert printed == [json.loads(line) for line in shown.strip().splitlines()]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        pytest.param(["paper", "--table", "3", "--rows", "ucb", "--reps", "1"], id="paper"),
+        pytest.param([*_SIM, "--policies", "ts"], id="simulate"),
+    ],
+)
+def test_an_output_folder_that_cannot_be_made_fails_before_the_run(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert main([*argv, "--out", str(blocker / "results")]) == 2
+    captured = capsys.readouterr()
+    assert f"--out expects a folder it can create and write, found '{blocker}/results'" in (
+        captured.err
+    )
+    assert "Not a directory" in captured.err
+    # nothing ran: no progress bar, no table
+    assert "reps [" not in captured.err
+    assert captured.out == ""
