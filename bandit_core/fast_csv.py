@@ -203,6 +203,52 @@ def _epoch_microseconds(ts: dt.datetime) -> int:
     return (ts - _EPOCH) // _MICROSECOND
 
 
+#: ISO 8601 date-times with an offset, the way exports write them, which Arrow's cast reads
+#: exactly as ``parse_timestamp`` does: any other text (no offset, a week date, seven
+#: fractional digits, a lower-case "t", spaces around it) goes to ``parse_timestamp`` itself
+_PLAIN_TIMESTAMP = (
+    r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[T ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d"
+    r"(\.\d{1,6})?(Z|[+-]([01]\d|2[0-3])(:?[0-5]\d)?)$"
+)
+
+
+def _parse_timestamps(column: Any) -> Any:
+    """The event times of a batch, as ``parse_timestamp`` reads them.
+
+    When every text is a plain date-time with an offset (``_PLAIN_TIMESTAMP``), Arrow's cast
+    reads the column at once (5 ms for 200,000 rows, against 0.2 s for ``parse_timestamp``
+    once per distinct text; event times are nearly all distinct). A batch with any other text,
+    or with an impossible date that the pattern lets through (30 February), is read text by
+    text.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    utc = pa.timestamp("us", tz="UTC")
+    plain = pc.match_substring_regex(column, _PLAIN_TIMESTAMP)
+    if pc.all(plain, skip_nulls=True).as_py() is not False:  # null: no text at all
+        try:
+            return column.cast(utc)
+        except pa.ArrowInvalid:
+            pass
+    return _parse_distinct(column, parse_timestamp, _epoch_microseconds, np.int64, utc)
+
+
+def _utc_text(times: Any) -> Any:
+    """UTC times as the text Arrow's CSV writer gives them (``2026-01-05 13:03:00.000000Z``),
+    which COPY reads back: formatted as wall times and suffixed, 30 times faster than the
+    writer formats a time zone's times (0.22 s for 200,000 rows, the bulk of a clean file's
+    parsing)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(times)
+    wall = times.cast(pa.timestamp("us")).cast(pa.large_string())
+    # the suffix and the (empty) separator as arrays: Python strings would be made scalars,
+    # which import pandas (see _from_numpy)
+    return pc.binary_join_element_wise(wall, _repeated_text("Z", n), _repeated_text("", n))
+
+
 def _parse_distinct(
     column: Any,
     parse: Callable[[str], Any],
@@ -237,9 +283,7 @@ def _staging_batch(
         batch.column(batch.schema.get_field_index(c)) if c in header else pa.nulls(n, pa.string())
         for c in EVENT_COLUMNS
     ]
-    event_ts = _parse_distinct(
-        raw[6], parse_timestamp, _epoch_microseconds, np.int64, pa.timestamp("us", tz="UTC")
-    )
+    event_ts = _utc_text(_parse_timestamps(raw[6]))
     value = _parse_distinct(raw[7], parse_value, float, np.float64, pa.float64())
     nothing = pa.nulls(n, pa.string())
     return pa.record_batch(

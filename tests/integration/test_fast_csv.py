@@ -39,6 +39,14 @@ CLEAN = (
     "é7,s6,c1,ü6,b,click,2026-01-01T10:00:00-05:30,0.1\n"
 )
 
+EXPORT = (
+    f"{','.join(EVENT_HEADER)}\n"
+    "x1,s1,c1,u1,a,delivered,2026-01-01 13:51:13.956466+00,\n"
+    "x2,s1,c1,u1,a,click,2026-01-01T23:59:59.5-05:30,\n"
+    "x3,s2,c1,u2,b,open,2026-01-01T00:00:00Z,\n"
+    "x4,s3,c1,u3,b,click,2026-01-02T01:02:03+0100,1\n"
+)
+
 
 def _staged(conn: psycopg.Connection[Any], landing: Path, *, fast: bool) -> list[Any]:
     with pytest.MonkeyPatch.context() as patch:
@@ -78,12 +86,14 @@ def test_clean_files_take_the_fast_path_and_stage_the_same_rows(
     reordered = "value,event_type,event_ts,user_id,campaign_id,send_id,event_id,template_id\n"
     reordered += "3,click,2026-01-01T10:00:00Z,u1,c1,s1,r1,a\n"
     (folder / "reordered.csv").write_text(reordered, encoding="utf-8")
+    # an export's plain date-times with offsets: read by Arrow's cast, not text by text
+    (folder / "export.csv").write_text(EXPORT, encoding="utf-8")
     for path in folder.iterdir():
         assert _fast_path_reads(path), path.name
 
     fast = _staged(conn, landing_dir, fast=True)
     slow = _staged(conn, landing_dir, fast=False)
-    assert len(fast) == 3 * 7 + 1
+    assert len(fast) == 3 * 7 + 1 + 4
     assert fast == slow
     # what validation later judges survived the fast path as it does the slow one
     by_id = {(row[0], row[2]): row for row in fast}
