@@ -7,8 +7,10 @@ blank or overlong line, and every line with the header's number of fields. A fil
 check before parsing returns None; one whose parsing fails raises NotClean while it streams
 (the caller rolls back what it copied). Either way the caller then uses
 ``bandit_core.landing``'s reader, which flags each bad line; so both paths give the same rows.
-Timestamps and values are parsed once per distinct text of a block by the same functions the
-line reader uses (``bandit_core.parse``), and the rows leave as CSV for PostgreSQL's COPY."""
+Values are parsed once per distinct text of a block by the same function the line reader uses
+(``bandit_core.parse``); so are timestamps, unless every one of the block is a plain ISO
+date-time with an offset, which Arrow's cast reads exactly as ``parse_timestamp`` does. The
+rows leave as CSV for PostgreSQL's COPY."""
 
 from __future__ import annotations
 
