@@ -444,7 +444,9 @@ def _simulate(args: argparse.Namespace) -> int:
             arms=_arms(args, means),
             traffic=_traffic(args),
             architecture="online" if args.architecture == "online" else "batch",
-            delay=_delay(args.delay or _DELAY) if args.architecture == "online" else None,
+            delay=_delay(_DELAY if args.delay is None else args.delay)
+            if args.architecture == "online"
+            else None,
             period_hours=24.0 if args.architecture == "nightly" else period,
             decisions=args.decisions or max(1, round(args.days * args.traffic_per_day)),
             start_hour=args.start_hour,
