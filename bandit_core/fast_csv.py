@@ -207,10 +207,11 @@ def _epoch_microseconds(ts: dt.datetime) -> int:
 
 #: ISO 8601 date-times with an offset, the way exports write them, which Arrow's cast reads
 #: exactly as ``parse_timestamp`` does: any other text (no offset, a week date, seven
-#: fractional digits, a lower-case "t", spaces around it) goes to ``parse_timestamp`` itself
+#: fractional digits, a lower-case "t", spaces around it, the year 0, which Arrow reads and
+#: Python does not) goes to ``parse_timestamp`` itself
 _PLAIN_TIMESTAMP = (
-    r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[T ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d"
-    r"(\.\d{1,6})?(Z|[+-]([01]\d|2[0-3])(:?[0-5]\d)?)$"
+    r"^(000[1-9]|00[1-9]\d|0[1-9]\d\d|[1-9]\d\d\d)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+    r"[T ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?(Z|[+-]([01]\d|2[0-3])(:?[0-5]\d)?)$"
 )
 
 
