@@ -26,10 +26,12 @@ bandits (segments, simulation repetitions).
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from scipy import special
 
-from bandit_core.policies.base import FloatArray
+from bandit_core.policies.base import FloatArray, IntArray
 from bandit_core.policies.compiled import jit
 from bandit_core.policies.quadrature import (
     GridIntegral,
@@ -68,10 +70,46 @@ def _logit_normal(a: FloatArray, b: FloatArray) -> tuple[FloatArray, FloatArray]
 
 def _trigamma(x: FloatArray) -> FloatArray:
     """ψ'(x), SciPy's Hurwitz ζ(2, x) (what ``polygamma(1, x)`` returns, without the digamma
-    it also evaluates), once per distinct value: counts plus a prior repeat across arms and
-    repetitions (a quarter of the values are distinct in a simulation's nightly state)."""
+    it also evaluates). Posterior parameters are counts plus a prior of 1 or 1/2, so nearly
+    all are halves of integers: those are read from ``_HALVES``, each value computed once per
+    process; any other array is evaluated once per distinct value."""
+    doubled = np.multiply(x, 2.0)
+    if x.size and np.max(doubled) < _HALVES.limit:
+        index = doubled.astype(np.int64)
+        if np.array_equal(index, doubled):
+            return _HALVES.values(index)
     values, where = np.unique(x, return_inverse=True)
     return np.asarray(special.zeta(2.0, values)[where].reshape(np.shape(x)), dtype=np.float64)
+
+
+class _HalfTable:
+    """ψ'(i / 2) for the integers ``0 <= i < limit``, filled in as they are asked for (NaN until
+    then), shared by the threads of a simulation (``--jobs``) under a lock. Each entry is the
+    very value ``special.zeta(2, i / 2)`` gives: ``i / 2`` is exact."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._table = np.full(1024, np.nan)
+        self._lock = threading.Lock()
+
+    def values(self, index: IntArray) -> FloatArray:
+        with self._lock:
+            top = int(np.max(index))
+            if top >= self._table.size:
+                wider = np.full(min(max(2 * self._table.size, top + 1), self.limit), np.nan)
+                wider[: self._table.size] = self._table
+                self._table = wider
+            values = self._table[index]
+            missing = np.isnan(values)
+            if missing.any():
+                new = np.unique(index[missing])
+                self._table[new] = special.zeta(2.0, new / 2.0)
+                values = self._table[index]
+        return np.asarray(values, dtype=np.float64)
+
+
+# parameters up to 2^20 (a million pulls): at most 16 MB of table
+_HALVES = _HalfTable(1 << 21)
 
 
 def _integral(

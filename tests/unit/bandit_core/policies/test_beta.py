@@ -99,3 +99,26 @@ def test_invalid_parameters_are_rejected() -> None:
         probability_best(np.array([1.0, 0.0]), np.array([1.0, 1.0]))
     with pytest.raises(ValueError, match="one shape"):
         probability_best(np.array([1.0, 2.0]), np.array([1.0]))
+
+
+def test_trigamma_gives_scipys_values_for_halves_and_any_other_value() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bandit_core.policies.beta import _HALVES, _trigamma
+
+    rng = np.random.default_rng(5)
+    # counts plus a prior of 1 or 1/2 (read from the table), beyond the table, and fractions
+    cases = [
+        rng.integers(0, 5000, (64, 10)) + 1.0,
+        rng.integers(0, 5000, (64, 10)) + 0.5,
+        np.array([[1.0, float(_HALVES.limit), 3.0e6]]),
+        rng.random((8, 10)) * 100.0 + 0.01,
+    ]
+    for x in cases:
+        assert np.array_equal(_trigamma(x), special.zeta(2.0, x))
+    # threads filling the table at once all read SciPy's values
+    blocks = [rng.integers(0, 200_000, (32, 10)) / 2.0 + 0.5 for _ in range(16)]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(_trigamma, blocks))
+    for x, got in zip(blocks, results, strict=True):
+        assert np.array_equal(got, special.zeta(2.0, x))
