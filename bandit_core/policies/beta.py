@@ -74,7 +74,7 @@ def _trigamma(x: FloatArray) -> FloatArray:
     all are halves of integers: those are read from ``_HALVES``, each value computed once per
     process; any other array is evaluated once per distinct value."""
     doubled = np.multiply(x, 2.0)
-    if x.size and np.max(doubled) < _HALVES.limit:
+    if x.size and 0 <= np.min(doubled) and np.max(doubled) < _HALVES.limit:
         index = doubled.astype(np.int64)
         if np.array_equal(index, doubled):
             return _HALVES.values(index)

@@ -112,6 +112,7 @@ def test_trigamma_gives_scipys_values_for_halves_and_any_other_value() -> None:
         rng.integers(0, 5000, (64, 10)) + 1.0,
         rng.integers(0, 5000, (64, 10)) + 0.5,
         np.array([[1.0, float(_HALVES.limit), 3.0e6]]),
+        np.array([[-0.5, 2.0, 3.5]]),  # outside the table's range (not a posterior)
         rng.random((8, 10)) * 100.0 + 0.01,
     ]
     for x in cases:
