@@ -274,6 +274,49 @@ def test_a_late_event_repeated_after_the_horizon_is_still_a_duplicate(
     assert rows == [("l1", day("2025-12-28"))]
 
 
+def test_an_event_id_is_compared_with_the_events_since_its_sends_day(
+    seeded: psycopg.Connection[Any], landing_dir: Path
+) -> None:
+    """A repeated event arrives on or after its send's day, as its first copy did: ids are
+    compared with the nights since the row's send's day, or since the horizon when the send
+    is unknown."""
+    first = Window(day("2026-01-01"))
+    folder = landing_dir / "2026-01-01"
+    folder.mkdir()
+    night_one = "".join(
+        f"\n{event_id},s1,c1,u1,a,click,2026-01-01T10:0{i}:00Z," for i, event_id in enumerate("xyz")
+    )
+    (folder / "first.csv").write_text(",".join(EVENT_HEADER) + night_one, encoding="utf-8")
+    extract_events(seeded, landing_dir, first)
+    assert validate_window(seeded, first, LENIENT).events.quarantined == 0
+
+    folder = landing_dir / WINDOW.day.isoformat()
+    folder.mkdir()
+    lines = [
+        "x,s1,c1,u1,a,click,2026-01-01T10:00:00Z,",  # a repeat: s1 is dated the night before
+        "y,s2,c1,u2,b,click,2026-01-02T10:00:00Z,",  # s2 is dated the window's day: no repeat
+        "z,s404,c1,u1,a,click,2026-01-02T10:00:00Z,",  # unknown send: the horizon's nights
+    ]
+    (folder / "again.csv").write_text(
+        ",".join(EVENT_HEADER) + "".join("\n" + line for line in lines), encoding="utf-8"
+    )
+    extract_events(seeded, landing_dir, WINDOW)
+    validate_window(seeded, WINDOW, LENIENT)
+    rules = dict(
+        seeded.execute(
+            "select event_id, rules from quarantine.events where window_date = %s", (WINDOW.day,)
+        ).fetchall()
+    )
+    assert rules == {
+        "x": ["duplicate_event_id_earlier_window"],
+        "z": ["unknown_send", "duplicate_event_id_earlier_window"],
+    }
+    loaded = seeded.execute(
+        "select event_id, send_id from core.events where arrival_date = %s", (WINDOW.day,)
+    ).fetchall()
+    assert loaded == [("y", "s2")]
+
+
 def test_a_huge_file_streams_and_loads_exactly(
     seeded: psycopg.Connection[Any], landing_dir: Path
 ) -> None:
