@@ -84,7 +84,17 @@ def refresh_outcomes(
             )
         ]
         db.execute(conn, "reporting_outcomes_delete", {**params, "dates": dates})
-        db.execute(conn, "reporting_outcomes_insert", {**params, "dates": dates})
+        latest = db.fetch_one(conn, "reporting_outcomes_latest", params)
+        db.execute(
+            conn,
+            "reporting_outcomes_insert",
+            {
+                **params,
+                "dates": dates,
+                "events_from": min(dates, default=None),
+                "latest": latest[0] if latest else None,
+            },
+        )
         db.execute(
             conn, "reporting_outcomes_mark", {**params, "attribution_days": attribution_days}
         )
