@@ -274,6 +274,35 @@ def test_a_late_event_repeated_after_the_horizon_is_still_a_duplicate(
     assert rows == [("l1", day("2025-12-28"))]
 
 
+def test_a_late_event_finds_its_send_outside_the_lists_joined_for_on_time_events(
+    seeded: psycopg.Connection[Any], landing_dir: Path
+) -> None:
+    """Validation joins the lists an on-time event can answer (c1's two days up to the
+    window's day); a late event's send is looked up by its event's own day, and any other
+    send in every partition, so each row still meets its send and breaks only its own rules."""
+    add_sends(seeded, [("s5", "2025-12-31", "u3", "b", "{}")])
+    lines = [
+        "l1,s5,c1,u3,b,click,2026-01-01T09:00:00Z,",  # late: happened the day before
+        "l2,s5,c1,u3,b,click,2026-01-02T09:00:00Z,",  # after s5's two days
+        "l3,s3,c1,u3,a,click,2026-01-02T09:00:00Z,",  # a send of a week before
+        "l4,s2,c1,u1,b,click,2026-01-02T09:00:00Z,",  # on time, but s2 went to u2
+    ]
+    folder = landing_dir / WINDOW.day.isoformat()
+    folder.mkdir()
+    (folder / "late.csv").write_text(
+        ",".join(EVENT_HEADER) + "".join("\n" + line for line in lines), encoding="utf-8"
+    )
+    extract_events(seeded, landing_dir, WINDOW)
+    validate_window(seeded, WINDOW, LENIENT)
+    rules = dict(seeded.execute("select event_id, rules from quarantine.events").fetchall())
+    assert rules == {
+        "l2": ["outside_attribution_window"],
+        "l3": ["outside_attribution_window"],
+        "l4": ["send_mismatch"],
+    }
+    assert _loaded(seeded) == {"l1"}
+
+
 def test_an_event_id_is_compared_with_the_events_since_its_sends_day(
     seeded: psycopg.Connection[Any], landing_dir: Path
 ) -> None:
