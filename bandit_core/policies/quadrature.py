@@ -16,6 +16,7 @@ dominates a direct quadrature.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from functools import lru_cache
 
 import numpy as np
@@ -36,9 +37,33 @@ def _collocation(q: int) -> tuple[FloatArray, FloatArray, FloatArray]:
     """
     nodes, weights = np.polynomial.legendre.leggauss(q)
     t = (nodes + 1.0) / 2.0
-    vander = np.vander(t, q, increasing=True)
-    powers = np.array([[tq ** (k + 1) / (k + 1) for k in range(q)] for tq in t])
-    return t, weights / 2.0, np.asarray(powers @ np.linalg.inv(vander), dtype=np.float64)
+    return t, weights / 2.0, _integrated_lagrange(t)
+
+
+def _integrated_lagrange(t: FloatArray) -> FloatArray:
+    """``A[q, r] = ∫_0^{t_q} L_r(x) dx`` for the Lagrange basis ``L_r`` of the nodes ``t``.
+
+    Computed in exact rational arithmetic from the float nodes and rounded once, so every
+    machine gets the same bits. Inverting the Vandermonde matrix in floating point gave
+    entries that differed in their last bits with the BLAS kernel the CPU selects, and a
+    seeded simulation then drew differently on an AMD and an Intel machine.
+    """
+    nodes = [Fraction(float(x)) for x in t]
+    matrix = np.empty((len(nodes), len(nodes)), dtype=np.float64)
+    for r, node in enumerate(nodes):
+        coeffs = [Fraction(1)]  # L_r's coefficients, lowest degree first
+        for other in nodes:
+            if other is node:
+                continue
+            # multiply by (x - other) / (node - other)
+            scaled = [Fraction(0), *(c / (node - other) for c in coeffs)]
+            coeffs = [
+                shifted - (scaled[k + 1] * other if k + 1 < len(scaled) else 0)
+                for k, shifted in enumerate(scaled)
+            ]
+        for q, upper in enumerate(nodes):
+            matrix[q, r] = float(sum(c * upper ** (k + 1) / (k + 1) for k, c in enumerate(coeffs)))
+    return matrix
 
 
 def needed_points(centre: FloatArray, spread: FloatArray, offsets: FloatArray) -> np.ndarray:

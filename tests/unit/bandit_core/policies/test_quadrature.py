@@ -81,3 +81,32 @@ def test_densities_must_sit_at_the_interval_nodes() -> None:
     expected = r"density must have shape \(n, K, G-1, 4\).*found \(1, 2, 2, 3\)"
     with pytest.raises(ValueError, match=expected):
         GridIntegral(grid, np.ones((1, 2, 2, 3)), cdf_start=np.zeros((1, 2)))
+
+
+def test_the_collocation_integrates_polynomials_with_the_same_bits_on_every_machine() -> None:
+    from fractions import Fraction
+
+    from bandit_core.policies.quadrature import NODES, _collocation
+
+    assert NODES <= 4  # Simpson's rule below is exact up to cubics
+    t, _weights, matrix = _collocation(NODES)
+    # exact for polynomials of degree < NODES: ∫_0^{t_q} x^k dx from the values at the nodes
+    for k in range(NODES):
+        exact = t ** (k + 1) / (k + 1)
+        assert np.allclose(matrix @ t**k, exact, rtol=0, atol=1e-15), k
+    # each entry is the exact rational integral of its Lagrange polynomial, rounded once: no
+    # floating-point solve, whose last bits depend on the BLAS kernel the CPU selects
+    nodes = [Fraction(float(x)) for x in t]
+    for r, node in enumerate(nodes):
+        others = [other for s, other in enumerate(nodes) if s != r]
+
+        def basis(x: Fraction, node: Fraction = node, others: list[Fraction] = others) -> Fraction:
+            value = Fraction(1)
+            for other in others:
+                value *= (x - other) / (node - other)
+            return value
+
+        for q, upper in enumerate(nodes):
+            # Simpson's rule on a cubic is exact: ∫_0^u p = u/6 (p(0) + 4 p(u/2) + p(u))
+            integral = upper / 6 * (basis(Fraction(0)) + 4 * basis(upper / 2) + basis(upper))
+            assert matrix[q, r] == float(integral), (q, r)
