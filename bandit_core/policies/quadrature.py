@@ -52,9 +52,7 @@ def _integrated_lagrange(t: FloatArray) -> FloatArray:
     matrix = np.empty((len(nodes), len(nodes)), dtype=np.float64)
     for r, node in enumerate(nodes):
         coeffs = [Fraction(1)]  # L_r's coefficients, lowest degree first
-        for other in nodes:
-            if other is node:
-                continue
+        for other in nodes[:r] + nodes[r + 1 :]:
             # multiply by (x - other) / (node - other)
             scaled = [Fraction(0), *(c / (node - other) for c in coeffs)]
             coeffs = [
