@@ -97,6 +97,54 @@ def test_a_day_table_is_filled_unattached_then_gets_the_parents_indexes_and_atta
         _insert_event(conn, "loaded", D)
 
 
+def test_ids_compare_by_their_bytes_in_each_days_partitions_and_indexes(
+    conn: psycopg.Connection[Any],
+) -> None:
+    # migration 0046: the tables the nightly run creates take the parents' id collation, so
+    # their index builds sort ids by bytes, not under the database's locale
+    conn.execute("select core.ensure_day_partition('events', %s)", (D,))
+    conn.execute("select core.ensure_day_partition('sends', %s)", (D,))
+    tables = ("events_20260105", "sends_20260105_default")
+    columns = conn.execute(
+        "select c.relname, a.attname, coll.collname from pg_attribute as a"
+        " join pg_class as c on a.attrelid = c.oid"
+        " join pg_collation as coll on a.attcollation = coll.oid"
+        " where c.relname = any(%s) and a.attname in ('event_id', 'send_id', 'user_id')",
+        (list(tables),),
+    ).fetchall()
+    assert len(columns) == 5 and {collation for *_, collation in columns} == {"C"}, columns
+    keys = conn.execute(
+        "select c.relname, a.attname, coll.collname from pg_index as i"
+        " join pg_class as c on i.indrelid = c.oid"
+        " cross join unnest(i.indkey::smallint[], i.indcollation::oid[])"
+        "   as key (attnum, collation_oid)"
+        " join pg_attribute as a on a.attrelid = c.oid and a.attnum = key.attnum"
+        " join pg_collation as coll on key.collation_oid = coll.oid"
+        " where c.relname = any(%s) and a.attname in ('event_id', 'send_id', 'user_id')",
+        (list(tables),),
+    ).fetchall()
+    # events: (arrival_date, event_id) and (send_id); sends: (send_id, ...), (..., user_id)
+    # and (user_id, send_date)
+    assert len(keys) == 5 and {collation for *_, collation in keys} == {"C"}, keys
+    # a staged id (the locale's collation) is compared by bytes too, so validation's lookup of
+    # a staged row's send probes the key
+    conn.execute(
+        "insert into core.sends select 's' || g, %s, 'c1', 'u' || g, 'a', '{}', 0.5, false,"
+        " 'v1' from generate_series(1, 5000) as g",
+        (D,),
+    )
+    conn.execute("analyze core.sends_20260105_default")
+    plan = "\n".join(
+        row[0]
+        for row in conn.execute(
+            "explain (costs off) select (select 1 from core.sends as o"
+            " where o.send_id = s.send_id and o.send_date = %s limit 1) from staging.events as s",
+            (D,),
+        ).fetchall()
+    )
+    assert "Index Cond: ((send_id = s.send_id)" in plan, plan
+
+
 def test_queries_bounded_by_arrival_date_read_only_their_partitions(
     conn: psycopg.Connection[Any],
 ) -> None:
