@@ -31,6 +31,11 @@ def _insert_event(conn: psycopg.Connection[Any], event_id: str, arrival: dt.date
     )
 
 
+def _plan(conn: psycopg.Connection[Any], query: str, params: Any = None) -> str:
+    """The plan of ``query`` (EXPLAIN, costs off) as one text."""
+    return "\n".join(row[0] for row in conn.execute(f"explain (costs off) {query}", params))
+
+
 def _where(conn: psycopg.Connection[Any]) -> dict[str, str]:
     rows = conn.execute("select event_id, tableoid::regclass::text from core.events").fetchall()
     return dict(rows)
@@ -104,28 +109,24 @@ def test_ids_compare_by_their_bytes_in_each_days_partitions_and_indexes(
     # their index builds sort ids by bytes, not under the database's locale
     conn.execute("select core.ensure_day_partition('events', %s)", (D,))
     conn.execute("select core.ensure_day_partition('sends', %s)", (D,))
-    tables = ("events_20260105", "sends_20260105_default")
-    columns = conn.execute(
-        "select c.relname, a.attname, coll.collname from pg_attribute as a"
-        " join pg_class as c on a.attrelid = c.oid"
-        " join pg_collation as coll on a.attcollation = coll.oid"
-        " where c.relname = any(%s) and a.attname in ('event_id', 'send_id', 'user_id')",
-        (list(tables),),
-    ).fetchall()
-    assert len(columns) == 5 and {collation for *_, collation in columns} == {"C"}, columns
-    keys = conn.execute(
-        "select c.relname, a.attname, coll.collname from pg_index as i"
-        " join pg_class as c on i.indrelid = c.oid"
+    collations = conn.execute(
+        "with id_column as ("
+        "  select c.oid as relid, c.relname, a.attnum, a.attname, a.attcollation"
+        "  from pg_attribute as a join pg_class as c on a.attrelid = c.oid"
+        "  where c.relname in ('events_20260105', 'sends_20260105_default')"
+        "  and a.attname in ('event_id', 'send_id', 'user_id')"
+        ")"
+        " select relname, attname, attcollation::regcollation::text from id_column"
+        " union all"
+        " select id_column.relname, id_column.attname, key.collation_oid::regcollation::text"
+        " from pg_index as i"
         " cross join unnest(i.indkey::smallint[], i.indcollation::oid[])"
         "   as key (attnum, collation_oid)"
-        " join pg_attribute as a on a.attrelid = c.oid and a.attnum = key.attnum"
-        " join pg_collation as coll on key.collation_oid = coll.oid"
-        " where c.relname = any(%s) and a.attname in ('event_id', 'send_id', 'user_id')",
-        (list(tables),),
+        " join id_column on i.indrelid = id_column.relid and key.attnum = id_column.attnum"
     ).fetchall()
-    # events: (arrival_date, event_id) and (send_id); sends: (send_id, ...), (..., user_id)
-    # and (user_id, send_date)
-    assert len(keys) == 5 and {collation for *_, collation in keys} == {"C"}, keys
+    # the five columns, and the keys: events (arrival_date, event_id) and (send_id); sends
+    # (send_id, ...), (..., user_id) and (user_id, send_date)
+    assert len(collations) == 10 and {c for *_, c in collations} == {'"C"'}, collations
     # a staged id (the locale's collation) is compared by bytes too, so validation's lookup of
     # a staged row's send probes the key
     conn.execute(
@@ -134,13 +135,11 @@ def test_ids_compare_by_their_bytes_in_each_days_partitions_and_indexes(
         (D,),
     )
     conn.execute("analyze core.sends_20260105_default")
-    plan = "\n".join(
-        row[0]
-        for row in conn.execute(
-            "explain (costs off) select (select 1 from core.sends as o"
-            " where o.send_id = s.send_id and o.send_date = %s limit 1) from staging.events as s",
-            (D,),
-        ).fetchall()
+    plan = _plan(
+        conn,
+        "select (select 1 from core.sends as o"
+        " where o.send_id = s.send_id and o.send_date = %s limit 1) from staging.events as s",
+        (D,),
     )
     assert "Index Cond: ((send_id = s.send_id)" in plan, plan
 
@@ -152,13 +151,10 @@ def test_queries_bounded_by_arrival_date_read_only_their_partitions(
         day = D + dt.timedelta(days=i)
         conn.execute("select core.ensure_day_partition('events', %s)", (day,))
         _insert_event(conn, f"e{i}", day)
-    plan = "\n".join(
-        r[0]
-        for r in conn.execute(
-            "explain (costs off) select count(*) from core.events"
-            " where arrival_date between %s and %s",
-            (D + dt.timedelta(days=3), D + dt.timedelta(days=4)),
-        ).fetchall()
+    plan = _plan(
+        conn,
+        "select count(*) from core.events where arrival_date between %s and %s",
+        (D + dt.timedelta(days=3), D + dt.timedelta(days=4)),
     )
     assert "events_20260108" in plan and "events_20260109" in plan
     assert "events_20260105" not in plan and "events_default" not in plan
@@ -261,13 +257,10 @@ def test_a_published_list_is_its_campaigns_partition_and_a_republish_replaces_it
         "select count(*) from pg_indexes where schemaname || '.' || tablename = %s", (table,)
     ).fetchone()
     assert indexes == (3,)  # the parent's three, adopted by the attach
-    plan = "\n".join(
-        r[0]
-        for r in conn.execute(
-            "explain (costs off) select * from core.sends where send_date = %s"
-            " and campaign_id = 'c1'",
-            (D,),
-        ).fetchall()
+    plan = _plan(
+        conn,
+        "select * from core.sends where send_date = %s and campaign_id = 'c1'",
+        (D,),
     )
     assert table.removeprefix("core.") in plan and "_default" not in plan, plan
     # the campaign has its partition: a republish goes in place (null), and keeps it
@@ -355,13 +348,10 @@ def test_a_build_is_its_own_partition_emptied_by_a_rebuild_and_dropped_after_a_w
         " group by 1 order by 1"
     ).fetchall()
     assert counts == [("c1", 5, 1), ("c2", 3, 1)]
-    plan = "\n".join(
-        r[0]
-        for r in conn.execute(
-            "explain (costs off) select count(*) from staging.sends"
-            " where campaign_id = 'c1' and send_date = %s",
-            (D,),
-        ).fetchall()
+    plan = _plan(
+        conn,
+        "select count(*) from staging.sends where campaign_id = 'c1' and send_date = %s",
+        (D,),
     )
     assert plan.count("Scan on") == 1, plan
     _build(conn, "c1", 2)  # a rebuild replaces the campaign's build only
