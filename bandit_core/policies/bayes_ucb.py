@@ -78,6 +78,4 @@ class BayesUCB(IndexPolicy):
             raise ValueError(f"bayes_ucb: expected an integer horizon >= 2, found {self.horizon!r}")
 
     def index_params(self) -> FloatArray:
-        return np.array(
-            [self.c, self.horizon, self.prior_alpha, self.prior_beta], dtype=np.float64
-        )
+        return np.array([self.c, self.horizon, self.prior_alpha, self.prior_beta], dtype=np.float64)

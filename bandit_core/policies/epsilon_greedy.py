@@ -116,6 +116,4 @@ class EpsilonGreedy(IndexPolicy):
     def batch_probabilities(self, stats: ArmStats, rng: np.random.Generator) -> FloatArray:
         eps = self.exploration(stats)
         greedy = np.where(stats.pulls > 0, stats.means(), np.inf)
-        return np.asarray(
-            eps / stats.n_arms + (1.0 - eps) * tie_split(greedy), dtype=np.float64
-        )
+        return np.asarray(eps / stats.n_arms + (1.0 - eps) * tie_split(greedy), dtype=np.float64)

@@ -20,9 +20,7 @@ def _signs(seed: int, n: int = 400) -> Iterator[float]:
 
 
 @jit
-def _next_sign_is_negative(
-    signs: tuple[np.ndarray, np.ndarray], x: int, y: int, rng: Any
-) -> bool:
+def _next_sign_is_negative(signs: tuple[np.ndarray, np.ndarray], x: int, y: int, rng: Any) -> bool:
     # a comparator that ignores its arguments: the next of the signs, counted in signs[1]
     sign = signs[0][signs[1][0]]
     signs[1][0] += 1

@@ -77,9 +77,7 @@ def test_kl_upper_bound_edge_cases(mean: float, level: float) -> None:
     reference = _bisect(max(mean, 1e-15), level)
     assert q == pytest.approx(reference, abs=1e-9)
     if q < 1 - 1e-9:
-        assert kl_bernoulli(mean, q) == pytest.approx(
-            level, rel=1e-6, abs=1e-12
-        )
+        assert kl_bernoulli(mean, q) == pytest.approx(level, rel=1e-6, abs=1e-12)
 
 
 def test_bayes_ucb_index_is_the_posterior_quantile() -> None:
