@@ -1,8 +1,8 @@
 -- Mark the campaign's list for the send date ready. The checksum covers every row, so a
 -- rerun that reproduces the list keeps its original published_at. Rows are taken in the byte
--- order of their send ids (collation "C"), whatever the database's collation: the same list
--- has the same checksum on every server, and the sort costs a third less than under a
--- locale's rules.
+-- order of their send ids (the column's collation "C", migration 0046), whatever the
+-- database's collation: the same list has the same checksum on every server, and the sort
+-- costs a third less than under a locale's rules.
 with list as (
     select
         count(*) as row_count,
@@ -12,7 +12,7 @@ with list as (
                 chr(31), send_id, user_id, template_id, segment, propensity::text,
                 is_holdout::text, model_version
             ),
-            chr(30) order by send_id collate "C"
+            chr(30) order by send_id
         ), '')) as checksum,
         %(model_version)s::text as model_version
     from core.sends

@@ -44,15 +44,15 @@ send as not materialized (
 -- each answered send's events, summed per send before the join (grouping the events on their
 -- one send id costs less than grouping the joined rows on every column of the send): whether
 -- it was delivered, and its reward events that arrived by the night the campaign learned from,
--- with the first and last of their times. The ids are grouped by their bytes (collation "C",
--- the same groups as any deterministic collation): at full size the statement took 8.4 s
--- sorting them under the database's locale, 6.3-7.1 s by bytes. The reward type and the
+-- with the first and last of their times. The ids are grouped by their bytes (the column's
+-- collation "C", migration 0046; the same groups as any deterministic collation): at full size
+-- the statement took 8.4 s sorting them under the database's locale, 6.3-7.1 s by bytes. The reward type and the
 -- learned night are bound values (reporting_outcomes_reward_type.sql), not the CTEs' columns:
 -- with them the planner expects the events the filter keeps, not twice as many, and groups
 -- them by hash (6.9-7.2 s against 8.0-8.5 s under EXPLAIN ANALYZE at full size)
 answer as (
     select
-        event.send_id collate "C" as send_id,
+        event.send_id,
         bool_or(event.event_type = 'delivered') as delivered,
         count(*) filter (where event.event_type = %(reward_event_type)s) as reward_events,
         sum(event.value) filter (where event.event_type = %(reward_event_type)s)
@@ -72,7 +72,7 @@ answer as (
                 and event.arrival_date <= %(learned_as_of)s::date
             )
         )
-    group by event.send_id collate "C"
+    group by event.send_id
 ),
 
 outcome as (
